@@ -1,0 +1,94 @@
+//! numpy array -> `FrameRef` without copying: the view borrows the array's memory.
+
+use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use rlvideo::{FrameRef, PixelFormat};
+
+/// Raw description of a numpy frame: everything needed to build a `FrameRef` later,
+/// on a thread that does not hold the GIL.
+pub(crate) struct FrameLayout {
+    base: *const u8,
+    len: usize,
+    origin: usize,
+    width: usize,
+    height: usize,
+    format: PixelFormat,
+    strides: [isize; 3],
+}
+
+// SAFETY: the pointer refers to the memory of a numpy array that the caller keeps alive (a
+// read-only borrow of it is held) for as long as the layout is used.
+unsafe impl Send for FrameLayout {}
+
+impl FrameLayout {
+    /// A view of the bytes the layout describes.
+    ///
+    /// # Safety
+    /// The array the layout was taken from must be alive and borrowed for `'a`.
+    pub(crate) unsafe fn view<'a>(&self) -> rlvideo::Result<FrameRef<'a>> {
+        // SAFETY: `base..base+len` is exactly the span of the array's elements (see
+        // `layout_of`), which the caller keeps alive.
+        let data = unsafe { std::slice::from_raw_parts(self.base, self.len) };
+        FrameRef::strided(data, self.origin, self.width, self.height, self.format, self.strides)
+    }
+}
+
+const EXPECTED: &str = "a numpy.ndarray of dtype uint8 with shape (height, width, 3) for RGB, \
+                        (height, width, 4) for RGBA or (height, width) for gray";
+
+/// Checks type, dtype and shape and describes the array's memory.
+pub(crate) fn layout_of(frame: &Bound<'_, PyAny>) -> PyResult<FrameLayout> {
+    let Ok(untyped) = frame.cast::<PyUntypedArray>() else {
+        return Err(PyTypeError::new_err(format!(
+            "frame must be {EXPECTED}; got {}",
+            frame.get_type().name()?
+        )));
+    };
+    let Ok(array) = untyped.cast::<PyArrayDyn<u8>>() else {
+        return Err(PyTypeError::new_err(format!(
+            "frame must be {EXPECTED}; got an array of dtype {}",
+            untyped.dtype()
+        )));
+    };
+    let shape = array.shape();
+    let (height, width, channels) = match *shape {
+        [h, w] => (h, w, 1),
+        [h, w, c] => (h, w, c),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "frame must be {EXPECTED}; got an array of shape {shape:?}"
+            )));
+        }
+    };
+    let format = PixelFormat::from_channels(channels).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "frame must be {EXPECTED}; got {channels} channels (shape {shape:?})"
+        ))
+    })?;
+    rlvideo::check_dimensions(width, height).map_err(crate::errors::to_py)?;
+    let s = array.strides();
+    let strides = [s[0], s[1], if s.len() == 3 { s[2] } else { 1 }];
+    // numpy's data pointer is element [0, 0, 0]; with negative strides the lowest address
+    // of the array lies before it. The slice must start at the lowest address.
+    let extents = [(height, strides[0]), (width, strides[1]), (channels, strides[2])];
+    let (mut lowest, mut highest) = (0isize, 0isize);
+    for (count, stride) in extents {
+        let span = (count as isize - 1) * stride;
+        if span < 0 {
+            lowest += span;
+        } else {
+            highest += span;
+        }
+    }
+    let first = array.data() as *const u8;
+    Ok(FrameLayout {
+        base: first.wrapping_offset(lowest),
+        len: (highest - lowest + 1) as usize,
+        origin: (-lowest) as usize,
+        width,
+        height,
+        format,
+        strides,
+    })
+}

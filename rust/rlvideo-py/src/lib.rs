@@ -1,0 +1,18 @@
+//! `rlvideo._native`: the Python face of the `rlvideo` crate. Argument conversion and
+//! exception mapping only; everything else lives in the core crate.
+
+mod errors;
+mod frame;
+mod writer;
+
+use pyo3::prelude::*;
+
+/// The native module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<writer::PyVideoWriter>()?;
+    m.add("EncoderError", m.py().get_type::<errors::EncoderError>())?;
+    m.add("MAX_DIMENSION", rlvideo::MAX_DIMENSION)?;
+    m.add("DEFAULT_MEMORY_BUDGET", rlvideo::DEFAULT_MEMORY_BUDGET)?;
+    Ok(())
+}

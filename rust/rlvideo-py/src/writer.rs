@@ -1,0 +1,196 @@
+//! `rlvideo._native.VideoWriter`.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use numpy::{PyArrayDyn, PyArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use rlvideo::{EncoderOptions, Summary, VideoWriter};
+
+use crate::errors::to_py;
+use crate::frame::layout_of;
+
+/// State behind the Python object: the open writer, or what it wrote once closed.
+struct State {
+    writer: Option<VideoWriter>,
+    summary: Option<Summary>,
+    frames: u64,
+    frame_size: Option<(usize, usize)>,
+}
+
+/// Records numpy frames to an AV1 MP4 file on a background thread.
+#[pyclass(name = "VideoWriter", module = "rlvideo._native")]
+pub(crate) struct PyVideoWriter {
+    path: PathBuf,
+    fps: f64,
+    state: Mutex<State>,
+}
+
+#[pymethods]
+impl PyVideoWriter {
+    #[new]
+    #[pyo3(signature = (
+        path, fps = 30.0, *, speed = 10, quantizer = 100, threads = 0, tiles = 0,
+        keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET,
+        low_latency = true
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        path: PathBuf,
+        fps: f64,
+        speed: u8,
+        quantizer: u8,
+        threads: usize,
+        tiles: usize,
+        keyframe_interval: u64,
+        memory_budget: usize,
+        low_latency: bool,
+    ) -> PyResult<Self> {
+        let options = EncoderOptions {
+            speed,
+            quantizer,
+            threads,
+            tiles,
+            keyframe_interval,
+            memory_budget,
+            low_latency,
+        };
+        let writer = py
+            .detach(|| VideoWriter::create(&path, fps, options))
+            .map_err(to_py)?;
+        Ok(PyVideoWriter {
+            path,
+            fps,
+            state: Mutex::new(State {
+                writer: Some(writer),
+                summary: None,
+                frames: 0,
+                frame_size: None,
+            }),
+        })
+    }
+
+    /// Queue one frame; returns once the frame is copied (or blocks while the queue is full).
+    fn write(&self, py: Python<'_>, frame: &Bound<'_, PyAny>) -> PyResult<()> {
+        let layout = layout_of(frame)?;
+        // Hold a read-only borrow so no Rust code mutates the array while we read it.
+        let _borrow = frame.cast::<PyArrayDyn<u8>>()?.try_readonly()?;
+        let state = &self.state;
+        let result = py.detach(move || {
+            let mut guard = lock(state);
+            let state = &mut *guard;
+            let writer = state.writer.as_mut().ok_or(rlvideo::Error::Closed)?;
+            // SAFETY: `frame` (and `_borrow`) outlive this closure; the copy into the
+            // writer's queue happens before `write` returns.
+            let view = unsafe { layout.view() }?;
+            let result = writer.write(view);
+            state.frames = writer.frames_written();
+            state.frame_size = writer.frame_size();
+            if result.as_ref().is_err_and(is_fatal) {
+                // The background thread has stopped; the writer is closed for good.
+                state.writer = None;
+            }
+            result
+        });
+        result.map_err(to_py)
+    }
+
+    /// Wait until the video is complete on disk. Safe to call more than once.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let state = &self.state;
+        py.detach(|| {
+            let mut state = lock(state);
+            let Some(writer) = state.writer.take() else {
+                return Ok(());
+            };
+            let summary = writer.finish()?;
+            state.summary = Some(summary);
+            Ok(())
+        })
+        .map_err(to_py)
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (_exc_type=None, _exc_value=None, _traceback=None))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyType>>,
+        _exc_value: Option<&Bound<'_, PyAny>>,
+        _traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    /// Where the video is written (it appears there once closed).
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    /// Frames per second.
+    #[getter]
+    fn fps(&self) -> f64 {
+        self.fps
+    }
+
+    /// Frames accepted so far.
+    #[getter]
+    fn frames(&self) -> u64 {
+        lock(&self.state).frames
+    }
+
+    /// `(width, height)` once the first frame is written, else `None`.
+    #[getter]
+    fn frame_size(&self) -> Option<(usize, usize)> {
+        lock(&self.state).frame_size
+    }
+
+    /// True once `close()` has run (or a background failure closed the writer).
+    #[getter]
+    fn closed(&self) -> bool {
+        lock(&self.state).writer.is_none()
+    }
+
+    /// Bytes of the finished file; `None` until closed. 0 if no frame was written.
+    #[getter]
+    fn bytes(&self) -> Option<u64> {
+        lock(&self.state).summary.as_ref().map(|s| s.bytes)
+    }
+
+    /// Playing time in seconds: frames / fps.
+    #[getter]
+    fn duration(&self) -> f64 {
+        lock(&self.state).frames as f64 / self.fps
+    }
+
+    fn __repr__(&self) -> String {
+        let state = lock(&self.state);
+        format!(
+            "VideoWriter(path={:?}, fps={}, frames={}, closed={})",
+            self.path.display().to_string(),
+            self.fps,
+            state.frames,
+            state.writer.is_none()
+        )
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Errors after which the writer cannot continue (the encoder thread is gone).
+fn is_fatal(err: &rlvideo::Error) -> bool {
+    !matches!(
+        err,
+        rlvideo::Error::InvalidFrame(_) | rlvideo::Error::InvalidOptions(_)
+    )
+}
+

@@ -1,0 +1,101 @@
+//! RGB/RGBA/gray -> YUV 4:2:0, written straight into rav1e's frame planes.
+//!
+//! We convert with BT.601 coefficients into limited ("TV", 16-235) range: the combination
+//! every decoder and player assumes when nothing is signalled, so even a tool that ignores
+//! our signalling shows the right colours. We still signal it explicitly, in the AV1
+//! sequence header ([`AV1_COLOR`]) and in the MP4 `colr` box ([`NCLX`]).
+
+use rav1e::color::{
+    ColorDescription, ColorPrimaries, MatrixCoefficients, PixelRange, TransferCharacteristics,
+};
+use rav1e::prelude::Frame;
+use yuvutils_rs::{
+    BufferStoreMut, YuvConversionMode, YuvPlanarImageMut, YuvRange, YuvStandardMatrix,
+};
+
+use crate::error::{Error, Result};
+use crate::frame::{PackedFrame, PixelFormat};
+
+/// Colour description written into the AV1 sequence header: sRGB content (BT.709
+/// primaries, sRGB transfer) carried with the BT.601 matrix.
+pub const AV1_COLOR: ColorDescription = ColorDescription {
+    color_primaries: ColorPrimaries::BT709,
+    transfer_characteristics: TransferCharacteristics::SRGB,
+    matrix_coefficients: MatrixCoefficients::BT601,
+};
+
+/// Sample range written into the AV1 sequence header.
+pub const AV1_RANGE: PixelRange = PixelRange::Limited;
+
+/// The same description as ISO/IEC 23091-2 code points for the MP4 `colr` (nclx) box:
+/// (colour_primaries, transfer_characteristics, matrix_coefficients, full_range).
+pub const NCLX: (u16, u16, u16, bool) = (1, 13, 6, false);
+
+/// Converts `src` into the top-left `src.width x src.height` corner of `dst` and replicates
+/// its edges over the rest of the planes (the padding up to rav1e's 16x16 minimum and the
+/// encoder's own borders).
+pub(crate) fn fill_frame(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
+    let (w, h) = (src.width, src.height);
+    match src.format {
+        PixelFormat::Gray => fill_from_gray(src, dst),
+        PixelFormat::Rgb | PixelFormat::Rgba => fill_from_rgb(src, dst)?,
+    }
+    for plane in dst.planes.iter_mut() {
+        plane.pad(w, h);
+    }
+    Ok(())
+}
+
+fn fill_from_rgb(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
+    let [y, u, v] = &mut dst.planes;
+    let mut image = YuvPlanarImageMut {
+        y_stride: y.cfg.stride as u32,
+        u_stride: u.cfg.stride as u32,
+        v_stride: v.cfg.stride as u32,
+        y_plane: BufferStoreMut::Borrowed(y.data_origin_mut()),
+        u_plane: BufferStoreMut::Borrowed(u.data_origin_mut()),
+        v_plane: BufferStoreMut::Borrowed(v.data_origin_mut()),
+        width: src.width as u32,
+        height: src.height as u32,
+    };
+    let channels = src.format.channels();
+    let stride = (src.width * channels) as u32;
+    let convert = if channels == 4 {
+        yuvutils_rs::rgba_to_yuv420
+    } else {
+        yuvutils_rs::rgb_to_yuv420
+    };
+    convert(
+        &mut image,
+        &src.data,
+        stride,
+        YuvRange::Limited,
+        YuvStandardMatrix::Bt601,
+        YuvConversionMode::Balanced,
+    )
+    .map_err(|e| Error::Encoder(format!("colour conversion failed: {e}")))
+}
+
+/// Gray has no library routine worth calling: luma is a range squeeze (a 256-entry table)
+/// and both chroma planes are the neutral value.
+fn fill_from_gray(src: &PackedFrame, dst: &mut Frame<u8>) {
+    let lut: [u8; 256] =
+        std::array::from_fn(|g| (16.0 + g as f32 * 219.0 / 255.0).round() as u8);
+    let [y, u, v] = &mut dst.planes;
+    let stride = y.cfg.stride;
+    let luma = y.data_origin_mut();
+    for (row, src_row) in src.data.chunks_exact(src.width).enumerate() {
+        let out = &mut luma[row * stride..row * stride + src.width];
+        for (o, &g) in out.iter_mut().zip(src_row) {
+            *o = lut[g as usize];
+        }
+    }
+    let (cw, ch) = (src.width.div_ceil(2), src.height.div_ceil(2));
+    for plane in [u, v] {
+        let stride = plane.cfg.stride;
+        let data = plane.data_origin_mut();
+        for row in 0..ch {
+            data[row * stride..row * stride + cw].fill(128);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! rav1e, configured from [`EncoderOptions`] for one video of one size.
+
+use rav1e::config::SpeedSettings;
+use rav1e::prelude::{
+    ChromaSampling, Config, Context, EncoderConfig, EncoderStatus, FrameType, Rational,
+};
+
+use crate::color::{self, AV1_COLOR, AV1_RANGE};
+use crate::error::{Error, Result};
+use crate::frame::PackedFrame;
+use crate::mux::Dimensions;
+use crate::options::EncoderOptions;
+use crate::timing::FrameRate;
+
+/// rav1e's smallest accepted width and height for video (not still pictures).
+pub(crate) const MIN_CODED_DIMENSION: usize = 16;
+
+/// One encoded frame, in decode order (we never reorder: see `EncoderOptions::low_latency`).
+pub(crate) struct EncodedPacket {
+    pub data: Vec<u8>,
+    pub keyframe: bool,
+}
+
+/// A rav1e context for frames of one size.
+pub(crate) struct Encoder {
+    ctx: Context<u8>,
+    pub dims: Dimensions,
+}
+
+impl Encoder {
+    /// Configures rav1e for `width x height` frames; frames under 16 pixels in either
+    /// direction are encoded on a 16-pixel canvas and cropped back by the container.
+    pub fn new(width: usize, height: usize, rate: FrameRate, options: &EncoderOptions) -> Result<Self> {
+        let dims = Dimensions {
+            width,
+            height,
+            coded_width: width.max(MIN_CODED_DIMENSION),
+            coded_height: height.max(MIN_CODED_DIMENSION),
+        };
+        let speed_settings = SpeedSettings::from_preset(options.speed);
+        let config = EncoderConfig {
+            width: dims.coded_width,
+            height: dims.coded_height,
+            time_base: Rational::new(u64::from(rate.den), u64::from(rate.num)),
+            bit_depth: 8,
+            chroma_sampling: ChromaSampling::Cs420,
+            pixel_range: AV1_RANGE,
+            color_description: Some(AV1_COLOR),
+            quantizer: usize::from(options.quantizer),
+            min_key_frame_interval: 0,
+            max_key_frame_interval: options.keyframe_interval,
+            low_latency: options.low_latency,
+            tiles: options.tiles,
+            speed_settings,
+            ..Default::default()
+        };
+        let ctx = Config::new()
+            .with_encoder_config(config)
+            .with_threads(options.threads)
+            .new_context()
+            .map_err(|e| Error::Encoder(format!("rav1e rejected the configuration: {e}")))?;
+        Ok(Encoder { ctx, dims })
+    }
+
+    /// Converts `frame` to YUV and queues it in rav1e.
+    pub fn send(&mut self, frame: &PackedFrame) -> Result<()> {
+        let mut yuv = self.ctx.new_frame();
+        color::fill_frame(frame, &mut yuv)?;
+        self.ctx
+            .send_frame(yuv)
+            .map_err(|e| Error::Encoder(format!("send_frame failed: {e}")))
+    }
+
+    /// Tells rav1e no more frames come, so it can emit everything it holds.
+    pub fn flush(&mut self) {
+        self.ctx.flush();
+    }
+
+    /// Every packet rav1e can produce now; after `flush`, all remaining ones.
+    pub fn drain(&mut self, mut sink: impl FnMut(EncodedPacket) -> Result<()>) -> Result<()> {
+        loop {
+            match self.ctx.receive_packet() {
+                Ok(packet) => sink(EncodedPacket {
+                    keyframe: packet.frame_type == FrameType::KEY,
+                    data: packet.data,
+                })?,
+                Err(EncoderStatus::Encoded) => continue,
+                Err(EncoderStatus::NeedMoreData | EncoderStatus::LimitReached) => return Ok(()),
+                Err(e) => return Err(Error::Encoder(format!("receive_packet failed: {e}"))),
+            }
+        }
+    }
+}

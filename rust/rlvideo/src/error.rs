@@ -1,0 +1,61 @@
+//! The error type shared by every part of the recorder.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while recording a video.
+///
+/// The variants are grouped the way a caller reacts to them: a bad frame or bad options
+/// is the caller's mistake ([`Error::InvalidFrame`], [`Error::InvalidOptions`]); a file
+/// system problem carries the path it concerns ([`Error::Io`]); a failure inside the
+/// encoder or muxer is ours or rav1e's ([`Error::Encoder`], [`Error::Muxer`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The frame handed to `write` does not fit the video (shape, layout or size).
+    #[error("invalid frame: {0}")]
+    InvalidFrame(String),
+
+    /// An option is out of range or options contradict each other.
+    #[error("invalid option: {0}")]
+    InvalidOptions(String),
+
+    /// Creating, writing or renaming a file failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What we were doing, e.g. "cannot create".
+        action: &'static str,
+        /// The file concerned.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// rav1e refused the configuration or failed while encoding.
+    #[error("AV1 encoder failed: {0}")]
+    Encoder(String),
+
+    /// The MP4 boxes could not be built.
+    #[error("MP4 muxer failed: {0}")]
+    Muxer(String),
+
+    /// The writer was already finished (or failed earlier) and takes no more frames.
+    #[error("the video writer is closed")]
+    Closed,
+
+    /// A background thread died unexpectedly (a bug: please report it).
+    #[error("background encoder thread stopped unexpectedly: {0}")]
+    ThreadPanicked(String),
+}
+
+impl Error {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

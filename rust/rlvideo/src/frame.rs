@@ -1,0 +1,219 @@
+//! Borrowed frame views (any strides) and the packed copies handed to the encoder thread.
+
+use crate::error::{Error, Result};
+
+/// Largest width or height rav1e (and AV1 as we signal it) accepts.
+pub const MAX_DIMENSION: usize = u16::MAX as usize;
+
+/// The pixel layout of an input frame; always 8 bits per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PixelFormat {
+    /// Red, green, blue.
+    Rgb,
+    /// Red, green, blue, alpha; alpha is ignored.
+    Rgba,
+    /// One luminance channel.
+    Gray,
+}
+
+impl PixelFormat {
+    /// Channels per pixel.
+    pub fn channels(self) -> usize {
+        match self {
+            PixelFormat::Rgb => 3,
+            PixelFormat::Rgba => 4,
+            PixelFormat::Gray => 1,
+        }
+    }
+
+    /// The format whose pixels have `channels` channels, if there is one.
+    pub fn from_channels(channels: usize) -> Option<Self> {
+        match channels {
+            1 => Some(PixelFormat::Gray),
+            3 => Some(PixelFormat::Rgb),
+            4 => Some(PixelFormat::Rgba),
+            _ => None,
+        }
+    }
+}
+
+/// A read-only view of one frame in memory the caller owns, with arbitrary (even negative)
+/// strides, as a numpy array or an image crate's buffer would describe it.
+///
+/// Strides are in bytes. `data` must cover every byte the view reads; the constructors
+/// check that, so a `FrameRef` can never read out of bounds.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameRef<'a> {
+    data: &'a [u8],
+    origin: usize,
+    width: usize,
+    height: usize,
+    format: PixelFormat,
+    row_stride: isize,
+    pixel_stride: isize,
+    channel_stride: isize,
+}
+
+impl<'a> FrameRef<'a> {
+    /// A tightly packed frame: rows of `width * channels` bytes, one after the other.
+    pub fn packed(data: &'a [u8], width: usize, height: usize, format: PixelFormat) -> Result<Self> {
+        let ch = format.channels() as isize;
+        Self::strided(data, 0, width, height, format, [width as isize * ch, ch, 1])
+    }
+
+    /// A frame whose pixel `(x, y)`, channel `c` is the byte at
+    /// `origin + y * strides[0] + x * strides[1] + c * strides[2]` of `data`.
+    pub fn strided(
+        data: &'a [u8],
+        origin: usize,
+        width: usize,
+        height: usize,
+        format: PixelFormat,
+        strides: [isize; 3],
+    ) -> Result<Self> {
+        check_dimensions(width, height)?;
+        let extents = [
+            (height, strides[0]),
+            (width, strides[1]),
+            (format.channels(), strides[2]),
+        ];
+        let (mut lowest, mut highest) = (origin as i128, origin as i128);
+        for (count, stride) in extents {
+            let span = (count as i128 - 1) * stride as i128;
+            if span < 0 {
+                lowest += span;
+            } else {
+                highest += span;
+            }
+        }
+        if lowest < 0 || highest >= data.len() as i128 {
+            return Err(Error::InvalidFrame(format!(
+                "a {width}x{height} {format:?} view with strides {strides:?} from byte {origin} \
+                 reads bytes {lowest}..={highest}, but the buffer has {} bytes",
+                data.len()
+            )));
+        }
+        Ok(FrameRef {
+            data,
+            origin,
+            width,
+            height,
+            format,
+            row_stride: strides[0],
+            pixel_stride: strides[1],
+            channel_stride: strides[2],
+        })
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// Pixel layout.
+    pub fn format(&self) -> PixelFormat {
+        self.format
+    }
+
+    /// Bytes of the packed copy of this frame.
+    pub fn packed_len(&self) -> usize {
+        self.width * self.height * self.format.channels()
+    }
+
+    /// Copies the frame into `out` as tightly packed rows (resizing `out`), so the caller's
+    /// buffer may be reused as soon as this returns. Contiguous frames cost one `memcpy`.
+    pub(crate) fn pack_into(&self, out: &mut Vec<u8>) {
+        let ch = self.format.channels();
+        let row_len = self.width * ch;
+        out.clear();
+        out.reserve(self.packed_len());
+        let pixels_packed = self.channel_stride == 1 && self.pixel_stride == ch as isize;
+        if pixels_packed && self.row_stride == row_len as isize {
+            out.extend_from_slice(&self.data[self.origin..self.origin + self.packed_len()]);
+        } else if pixels_packed {
+            for y in 0..self.height {
+                let start = self.offset(0, y, 0);
+                out.extend_from_slice(&self.data[start..start + row_len]);
+            }
+        } else {
+            for y in 0..self.height {
+                for x in 0..self.width {
+                    for c in 0..ch {
+                        out.push(self.data[self.offset(x, y, c)]);
+                    }
+                }
+            }
+        }
+    }
+
+    fn offset(&self, x: usize, y: usize, c: usize) -> usize {
+        // In bounds by construction: `strided` checked the extreme offsets.
+        (self.origin as isize
+            + y as isize * self.row_stride
+            + x as isize * self.pixel_stride
+            + c as isize * self.channel_stride) as usize
+    }
+}
+
+/// Rejects sizes no AV1 video of ours can have, naming the limit.
+pub fn check_dimensions(width: usize, height: usize) -> Result<()> {
+    if width == 0 || height == 0 || width > MAX_DIMENSION || height > MAX_DIMENSION {
+        return Err(Error::InvalidFrame(format!(
+            "frame size must be between 1x1 and {MAX_DIMENSION}x{MAX_DIMENSION} pixels \
+             (width x height), got {width}x{height}"
+        )));
+    }
+    Ok(())
+}
+
+/// A frame copied out of the caller's memory, waiting for the encoder thread.
+#[derive(Debug)]
+pub(crate) struct PackedFrame {
+    pub data: Vec<u8>,
+    pub width: usize,
+    pub height: usize,
+    pub format: PixelFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_a_vertically_flipped_view() {
+        // 2x2 gray, rows [1,2] and [3,4]; view it upside down with a negative row stride.
+        let data = [1u8, 2, 3, 4];
+        let view = FrameRef::strided(&data, 2, 2, 2, PixelFormat::Gray, [-2, 1, 1]).unwrap();
+        let mut out = Vec::new();
+        view.pack_into(&mut out);
+        assert_eq!(out, [3, 4, 1, 2]);
+    }
+
+    #[test]
+    fn packs_a_planar_view_into_interleaved_pixels() {
+        // Channel-major (like a Fortran-ordered or transposed array): R plane, G plane, B plane.
+        let data = [10u8, 11, 20, 21, 30, 31];
+        let view = FrameRef::strided(&data, 0, 2, 1, PixelFormat::Rgb, [2, 1, 2]).unwrap();
+        let mut out = Vec::new();
+        view.pack_into(&mut out);
+        assert_eq!(out, [10, 20, 30, 11, 21, 31]);
+    }
+
+    #[test]
+    fn rejects_a_view_that_reads_past_the_buffer() {
+        let data = [0u8; 11];
+        let err = FrameRef::packed(&data, 2, 2, PixelFormat::Rgb).unwrap_err();
+        assert!(err.to_string().contains("the buffer has 11 bytes"), "{err}");
+    }
+
+    #[test]
+    fn rejects_zero_sized_frames() {
+        let err = FrameRef::packed(&[], 0, 4, PixelFormat::Gray).unwrap_err();
+        assert!(err.to_string().contains("got 0x4"), "{err}");
+    }
+}

@@ -1,0 +1,73 @@
+//! Encoder options: what a caller may tune, with defaults chosen by measurement.
+
+use crate::error::{Error, Result};
+
+/// How a video is encoded and how much memory the queue in front of the encoder may hold.
+///
+/// The defaults are the ones measured in the README ("Choosing the defaults"): rav1e's
+/// fastest preset with a quantizer that keeps RL renders above 40 dB PSNR.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncoderOptions {
+    /// rav1e speed preset, 0 (slowest, smallest) to 10 (fastest).
+    pub speed: u8,
+    /// rav1e base quantizer, 0 (lossless-ish, huge) to 255 (smallest, blocky).
+    pub quantizer: u8,
+    /// Encoder worker threads; 0 lets rav1e use one per core.
+    pub threads: usize,
+    /// Number of tiles a frame is split into (rounded up to a power of two by rav1e);
+    /// 0 picks automatically from the frame size. More tiles encode in parallel.
+    pub tiles: usize,
+    /// Longest distance between keyframes, in frames. Shorter makes seeking faster and
+    /// files larger.
+    pub keyframe_interval: u64,
+    /// Most bytes of frames waiting for the encoder; `write` blocks while it is full.
+    pub memory_budget: usize,
+    /// Encode without frame reordering: less latency and memory, slightly larger files.
+    pub low_latency: bool,
+}
+
+/// Default queue budget: about 256 MiB of frames waiting for the encoder.
+pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
+
+impl Default for EncoderOptions {
+    fn default() -> Self {
+        EncoderOptions {
+            speed: 10,
+            quantizer: 100,
+            threads: 0,
+            tiles: 0,
+            keyframe_interval: 240,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
+            low_latency: true,
+        }
+    }
+}
+
+impl EncoderOptions {
+    /// Checks every field's range and says which one is wrong and what it should be.
+    pub fn validate(&self) -> Result<()> {
+        if self.speed > 10 {
+            return Err(Error::InvalidOptions(format!(
+                "speed must be between 0 and 10, got {}",
+                self.speed
+            )));
+        }
+        if self.keyframe_interval == 0 {
+            return Err(Error::InvalidOptions(
+                "keyframe_interval must be at least 1, got 0".into(),
+            ));
+        }
+        if self.memory_budget == 0 {
+            return Err(Error::InvalidOptions(
+                "memory_budget must be at least 1 byte, got 0".into(),
+            ));
+        }
+        if self.tiles > 4096 {
+            return Err(Error::InvalidOptions(format!(
+                "tiles must be between 0 and 4096, got {}",
+                self.tiles
+            )));
+        }
+        Ok(())
+    }
+}

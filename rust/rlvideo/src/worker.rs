@@ -1,0 +1,119 @@
+//! The encoder thread: frames in, MP4 file out, under a temporary name until complete.
+
+use std::fs::File;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::budget::ByteBudget;
+use crate::encode::Encoder;
+use crate::error::{Error, Result};
+use crate::frame::PackedFrame;
+use crate::mux::Mp4Muxer;
+use crate::options::EncoderOptions;
+use crate::timing::FrameRate;
+
+/// What a finished video is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Where the video is. No file exists there if `frames` is 0.
+    pub path: PathBuf,
+    /// Frames in the video.
+    pub frames: u64,
+    /// Size of the file in bytes (0 if no file was written).
+    pub bytes: u64,
+    /// Playing time: `frames / fps`.
+    pub duration: Duration,
+    /// Frame width in pixels (0 if no frame was written).
+    pub width: usize,
+    /// Frame height in pixels (0 if no frame was written).
+    pub height: usize,
+}
+
+/// Everything the encoder thread owns.
+pub(crate) struct Job {
+    pub frames: Receiver<PackedFrame>,
+    pub budget: Arc<ByteBudget>,
+    pub spare_buffers: Sender<Vec<u8>>,
+    pub file: File,
+    pub temp_path: PathBuf,
+    pub final_path: PathBuf,
+    pub rate: FrameRate,
+    pub options: EncoderOptions,
+}
+
+/// Runs the job to completion. On success the file is renamed to its final name; on any
+/// failure (or panic inside rav1e) the temporary file is removed and the error returned.
+pub(crate) fn run(job: Job) -> Result<Summary> {
+    let budget = Arc::clone(&job.budget);
+    let temp_path = job.temp_path.clone();
+    let final_path = job.final_path.clone();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| encode_all(job)))
+        .unwrap_or_else(|payload| Err(Error::ThreadPanicked(panic_message(&payload))));
+    // Wake any producer blocked on the budget: nobody will consume its frame now.
+    budget.close();
+    match outcome {
+        Ok(summary) if summary.frames > 0 => {
+            std::fs::rename(&temp_path, &final_path)
+                .map_err(|e| Error::io("cannot rename the finished video to", &final_path, e))
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&temp_path);
+                })?;
+            Ok(summary)
+        }
+        other => {
+            let _ = std::fs::remove_file(&temp_path);
+            other
+        }
+    }
+}
+
+fn encode_all(job: Job) -> Result<Summary> {
+    let mut muxer = Mp4Muxer::new(job.file, job.temp_path.clone())?;
+    let mut encoder: Option<Encoder> = None;
+    for frame in job.frames.iter() {
+        let bytes = frame.data.len();
+        let enc = match encoder.as_mut() {
+            Some(enc) => enc,
+            None => encoder.insert(Encoder::new(frame.width, frame.height, job.rate, &job.options)?),
+        };
+        enc.send(&frame)?;
+        job.budget.release(bytes);
+        // Hand the buffer back for the next `write` to fill; if the pool is full, free it.
+        let _ = job.spare_buffers.try_send(frame.data);
+        enc.drain(|packet| muxer.write_packet(&packet.data, packet.keyframe))?;
+    }
+    let Some(mut enc) = encoder else {
+        return Ok(Summary {
+            path: job.final_path,
+            frames: 0,
+            bytes: 0,
+            duration: Duration::ZERO,
+            width: 0,
+            height: 0,
+        });
+    };
+    enc.flush();
+    enc.drain(|packet| muxer.write_packet(&packet.data, packet.keyframe))?;
+    let frames = muxer.samples();
+    let bytes = muxer.finish(enc.dims, job.rate)?;
+    Ok(Summary {
+        path: job.final_path,
+        frames,
+        bytes,
+        duration: Duration::from_secs_f64(frames as f64 / job.rate.fps()),
+        width: enc.dims.width,
+        height: enc.dims.height,
+    })
+}
+
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

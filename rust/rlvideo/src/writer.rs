@@ -1,0 +1,222 @@
+//! [`VideoWriter`]: the caller-facing handle. `write` copies the frame once and hands it to
+//! the encoder thread; `finish` waits for the file.
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::budget::ByteBudget;
+use crate::error::{Error, Result};
+use crate::frame::{FrameRef, PackedFrame};
+use crate::options::EncoderOptions;
+use crate::timing::FrameRate;
+use crate::worker::{self, Job, Summary};
+
+/// Buffers kept for reuse between the encoder thread and `write`, so steady recording does
+/// not allocate (and page-fault) a fresh frame buffer every time.
+const SPARE_BUFFERS: usize = 4;
+
+/// Records frames to an AV1 MP4 file on a background thread.
+///
+/// ```no_run
+/// use rlvideo::{EncoderOptions, FrameRef, PixelFormat, VideoWriter};
+///
+/// let mut writer = VideoWriter::create("episode.mp4", 30.0, EncoderOptions::default())?;
+/// let pixels = vec![0u8; 64 * 48 * 3];
+/// for _ in 0..30 {
+///     writer.write(FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb)?)?;
+/// }
+/// let summary = writer.finish()?;
+/// assert_eq!(summary.frames, 30);
+/// # Ok::<(), rlvideo::Error>(())
+/// ```
+///
+/// The file appears under its final name only when [`finish`](Self::finish) succeeds;
+/// until then it is a hidden temporary file in the same folder. Dropping a writer without
+/// calling `finish` finishes the video as well (waiting for it), ignoring errors.
+pub struct VideoWriter {
+    path: PathBuf,
+    frame_size: Option<(usize, usize)>,
+    frames: u64,
+    queue: Option<Sender<PackedFrame>>,
+    spare_buffers: Receiver<Vec<u8>>,
+    budget: Arc<ByteBudget>,
+    worker: Option<JoinHandle<Result<Summary>>>,
+}
+
+impl VideoWriter {
+    /// Creates the temporary file next to `path` and starts the encoder thread.
+    ///
+    /// Fails with [`Error::Io`] if the folder does not exist or is not writable, and with
+    /// [`Error::InvalidOptions`] for a bad `fps` or option.
+    pub fn create(path: impl AsRef<Path>, fps: f64, options: EncoderOptions) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let rate = FrameRate::from_fps(fps)?;
+        options.validate()?;
+        let temp_path = temp_path_for(&path)?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp_path)
+            .map_err(|e| Error::io("cannot create a video in", parent_of(&path), e))?;
+
+        let (queue, frames) = crossbeam_channel::unbounded();
+        let (spare_tx, spare_buffers) = crossbeam_channel::bounded(SPARE_BUFFERS);
+        let budget = Arc::new(ByteBudget::new(options.memory_budget));
+        let job = Job {
+            frames,
+            budget: Arc::clone(&budget),
+            spare_buffers: spare_tx,
+            file,
+            temp_path: temp_path.clone(),
+            final_path: path.clone(),
+            rate,
+            options,
+        };
+        let worker = std::thread::Builder::new()
+            .name("rlvideo-encoder".into())
+            .spawn(move || worker::run(job))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&temp_path);
+                Error::Encoder(format!("cannot start the encoder thread: {e}"))
+            })?;
+        Ok(VideoWriter {
+            path,
+            frame_size: None,
+            frames: 0,
+            queue: Some(queue),
+            spare_buffers,
+            budget,
+            worker: Some(worker),
+        })
+    }
+
+    /// Copies `frame` and queues it for encoding. Blocks only while the queue holds
+    /// `memory_budget` bytes; never drops a frame.
+    ///
+    /// Every frame must have the first frame's width and height. An error from the
+    /// encoder thread (a full disk, say) is returned here, and the writer is then closed.
+    pub fn write(&mut self, frame: FrameRef<'_>) -> Result<()> {
+        let Some(queue) = self.queue.as_ref() else {
+            return Err(Error::Closed);
+        };
+        let size = (frame.width(), frame.height());
+        match self.frame_size {
+            Some(first) if first != size => {
+                return Err(Error::InvalidFrame(format!(
+                    "every frame of a video must have the first frame's size {}x{} \
+                     (width x height), got {}x{}",
+                    first.0, first.1, size.0, size.1
+                )));
+            }
+            _ => {}
+        }
+        let mut data = self.spare_buffers.try_recv().unwrap_or_default();
+        frame.pack_into(&mut data);
+        let bytes = data.len();
+        let packed = PackedFrame {
+            data,
+            width: size.0,
+            height: size.1,
+            format: frame.format(),
+        };
+        if !self.budget.acquire(bytes) || queue.send(packed).is_err() {
+            return Err(self.take_worker_error());
+        }
+        self.frame_size = Some(size);
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Waits until every queued frame is encoded, writes the MP4 index, renames the file
+    /// to its final name and says what was written. With no frames written, no file is
+    /// created and the summary says 0 frames.
+    pub fn finish(mut self) -> Result<Summary> {
+        self.finish_in_place()
+    }
+
+    /// The path the finished video will have.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Frames accepted by `write` so far.
+    pub fn frames_written(&self) -> u64 {
+        self.frames
+    }
+
+    /// `(width, height)` of the video, known once the first frame is written.
+    pub fn frame_size(&self) -> Option<(usize, usize)> {
+        self.frame_size
+    }
+
+    /// Bytes of frames waiting for the encoder right now.
+    pub fn queued_bytes(&self) -> usize {
+        self.budget.queued()
+    }
+
+    fn finish_in_place(&mut self) -> Result<Summary> {
+        self.queue = None; // closing the channel tells the worker no more frames come
+        self.join_worker()
+    }
+
+    /// The worker stopped early; its own error says why.
+    fn take_worker_error(&mut self) -> Error {
+        self.queue = None;
+        match self.join_worker() {
+            Err(e) => e,
+            Ok(_) => Error::Encoder("the encoder thread stopped before the video was finished".into()),
+        }
+    }
+
+    fn join_worker(&mut self) -> Result<Summary> {
+        let worker = self.worker.take().ok_or(Error::Closed)?;
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(Error::ThreadPanicked("the encoder thread panicked".into())))
+    }
+}
+
+impl Drop for VideoWriter {
+    fn drop(&mut self) {
+        if self.worker.is_some() {
+            let _ = self.finish_in_place();
+        }
+    }
+}
+
+impl std::fmt::Debug for VideoWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoWriter")
+            .field("path", &self.path)
+            .field("frame_size", &self.frame_size)
+            .field("frames", &self.frames)
+            .field("open", &self.queue.is_some())
+            .finish()
+    }
+}
+
+/// A hidden name in the same folder (so the final rename is atomic), unique per process
+/// and writer so concurrent writers never share a temporary file.
+fn temp_path_for(path: &Path) -> Result<PathBuf> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().ok_or_else(|| {
+        Error::InvalidOptions(format!("the video path {} has no file name", path.display()))
+    })?;
+    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}-{unique}.partial", std::process::id()));
+    Ok(path.with_file_name(temp_name))
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
