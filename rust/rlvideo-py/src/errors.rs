@@ -1,7 +1,7 @@
 //! Rust errors -> precise Python exceptions.
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
-use pyo3::{PyErr, create_exception};
+use pyo3::{create_exception, PyErr};
 use rlvideo::Error;
 
 create_exception!(
@@ -18,7 +18,11 @@ pub(crate) fn to_py(err: Error) -> PyErr {
     match err {
         Error::InvalidFrame(_) | Error::InvalidOptions(_) => PyValueError::new_err(err.to_string()),
         Error::Closed => PyValueError::new_err("write to a closed VideoWriter"),
-        Error::Io { ref path, ref source, .. } => {
+        Error::Io {
+            ref path,
+            ref source,
+            ..
+        } => {
             let filename = path.to_string_lossy().into_owned();
             match source.raw_os_error() {
                 Some(errno) => PyOSError::new_err((errno, err.to_string(), filename)),

@@ -30,7 +30,14 @@ impl FrameLayout {
         // SAFETY: `base..base+len` is exactly the span of the array's elements (see
         // `layout_of`), which the caller keeps alive.
         let data = unsafe { std::slice::from_raw_parts(self.base, self.len) };
-        FrameRef::strided(data, self.origin, self.width, self.height, self.format, self.strides)
+        FrameRef::strided(
+            data,
+            self.origin,
+            self.width,
+            self.height,
+            self.format,
+            self.strides,
+        )
     }
 }
 
@@ -71,7 +78,11 @@ pub(crate) fn layout_of(frame: &Bound<'_, PyAny>) -> PyResult<FrameLayout> {
     let strides = [s[0], s[1], if s.len() == 3 { s[2] } else { 1 }];
     // numpy's data pointer is element [0, 0, 0]; with negative strides the lowest address
     // of the array lies before it. The slice must start at the lowest address.
-    let extents = [(height, strides[0]), (width, strides[1]), (channels, strides[2])];
+    let extents = [
+        (height, strides[0]),
+        (width, strides[1]),
+        (channels, strides[2]),
+    ];
     let (mut lowest, mut highest) = (0isize, 0isize);
     for (count, stride) in extents {
         let span = (count as isize - 1) * stride;

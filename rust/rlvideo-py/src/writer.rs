@@ -193,4 +193,3 @@ fn is_fatal(err: &rlvideo::Error) -> bool {
         rlvideo::Error::InvalidFrame(_) | rlvideo::Error::InvalidOptions(_)
     )
 }
-

@@ -79,8 +79,7 @@ fn fill_from_rgb(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
 /// Gray has no library routine worth calling: luma is a range squeeze (a 256-entry table)
 /// and both chroma planes are the neutral value.
 fn fill_from_gray(src: &PackedFrame, dst: &mut Frame<u8>) {
-    let lut: [u8; 256] =
-        std::array::from_fn(|g| (16.0 + g as f32 * 219.0 / 255.0).round() as u8);
+    let lut: [u8; 256] = std::array::from_fn(|g| (16.0 + g as f32 * 219.0 / 255.0).round() as u8);
     let [y, u, v] = &mut dst.planes;
     let stride = y.cfg.stride;
     let luma = y.data_origin_mut();

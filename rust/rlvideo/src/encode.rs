@@ -30,7 +30,12 @@ pub(crate) struct Encoder {
 impl Encoder {
     /// Configures rav1e for `width x height` frames; frames under 16 pixels in either
     /// direction are encoded on a 16-pixel canvas and cropped back by the container.
-    pub fn new(width: usize, height: usize, rate: FrameRate, options: &EncoderOptions) -> Result<Self> {
+    pub fn new(
+        width: usize,
+        height: usize,
+        rate: FrameRate,
+        options: &EncoderOptions,
+    ) -> Result<Self> {
         let dims = Dimensions {
             width,
             height,

@@ -56,7 +56,12 @@ pub struct FrameRef<'a> {
 
 impl<'a> FrameRef<'a> {
     /// A tightly packed frame: rows of `width * channels` bytes, one after the other.
-    pub fn packed(data: &'a [u8], width: usize, height: usize, format: PixelFormat) -> Result<Self> {
+    pub fn packed(
+        data: &'a [u8],
+        width: usize,
+        height: usize,
+        format: PixelFormat,
+    ) -> Result<Self> {
         let ch = format.channels() as isize;
         Self::strided(data, 0, width, height, format, [width as isize * ch, ch, 1])
     }

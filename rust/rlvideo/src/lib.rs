@@ -12,7 +12,8 @@
 //! let mut writer = VideoWriter::create("videos/episode-0.mp4", 50.0, EncoderOptions::default())?;
 //! let mut canvas = vec![255u8; width * height * 3];
 //! for step in 0..200 {
-//!     canvas[(step * 3) % canvas.len()] = 0; // draw something
+//!     let pixel = (step * 3) % canvas.len();
+//!     canvas[pixel] = 0; // draw something
 //!     writer.write(FrameRef::packed(&canvas, width, height, PixelFormat::Rgb)?)?;
 //! }
 //! let summary = writer.finish()?;
@@ -38,8 +39,8 @@ mod worker;
 mod writer;
 
 pub use error::{Error, Result};
-pub use frame::{FrameRef, MAX_DIMENSION, PixelFormat, check_dimensions};
-pub use options::{DEFAULT_MEMORY_BUDGET, EncoderOptions};
+pub use frame::{check_dimensions, FrameRef, PixelFormat, MAX_DIMENSION};
+pub use options::{EncoderOptions, DEFAULT_MEMORY_BUDGET};
 pub use timing::{FrameRate, MAX_FPS};
 pub use worker::Summary;
 pub use writer::VideoWriter;

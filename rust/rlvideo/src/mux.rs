@@ -6,9 +6,9 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use mp4_atom::{
-    Av01, Av1c, Clap, Co64, Codec, Colr, Dinf, Dref, DrefEntry, Encode, FourCC, Ftyp, Hdlr,
-    Mdhd, Mdia, Minf, Moov, Mvhd, Stbl, Stsc, StscEntry, Stsd, Stss, Stsz, StszSamples, Stts,
-    SttsEntry, Tkhd, Trak, Url, Visual, Vmhd,
+    Av01, Av1c, Clap, Co64, Codec, Colr, Dinf, Dref, DrefEntry, Encode, FourCC, Ftyp, Hdlr, Mdhd,
+    Mdia, Minf, Moov, Mvhd, Stbl, Stsc, StscEntry, Stsd, Stss, Stsz, StszSamples, Stts, SttsEntry,
+    Tkhd, Trak, Url, Visual, Vmhd,
 };
 
 use crate::color::NCLX;
@@ -52,7 +52,12 @@ impl Mp4Muxer {
         let ftyp = Ftyp {
             major_brand: b"isom".into(),
             minor_version: 512,
-            compatible_brands: vec![b"isom".into(), b"iso6".into(), b"av01".into(), b"mp41".into()],
+            compatible_brands: vec![
+                b"isom".into(),
+                b"iso6".into(),
+                b"av01".into(),
+                b"mp41".into(),
+            ],
         };
         let mut head = Vec::new();
         ftyp.encode(&mut head).map_err(mux_err)?;
@@ -117,9 +122,10 @@ impl Mp4Muxer {
         let duration = u64::from(count) * u64::from(rate.den);
         let width = dims.width as u16;
         let height = dims.height as u16;
-        let sequence_header = self.sequence_header.clone().ok_or_else(|| {
-            Error::Muxer("the encoder produced no sequence header".into())
-        })?;
+        let sequence_header = self
+            .sequence_header
+            .clone()
+            .ok_or_else(|| Error::Muxer("the encoder produced no sequence header".into()))?;
         let (level, tier) = obu::level_and_tier(&sequence_header)?;
         let (colour_primaries, transfer_characteristics, matrix_coefficients, full_range_flag) =
             NCLX;
@@ -263,8 +269,12 @@ fn encode_moov(moov: &Moov, dims: Dimensions) -> Result<Vec<u8>> {
     let mut box_starts = Vec::with_capacity(PATH.len());
     let (mut pos, mut end) = (0usize, bytes.len());
     for (kind, children_offset) in PATH {
-        let start = find_child(&bytes, pos, end, kind)
-            .ok_or_else(|| Error::Muxer(format!("no {} box to extend", String::from_utf8_lossy(kind))))?;
+        let start = find_child(&bytes, pos, end, kind).ok_or_else(|| {
+            Error::Muxer(format!(
+                "no {} box to extend",
+                String::from_utf8_lossy(kind)
+            ))
+        })?;
         box_starts.push(start);
         end = start + box_size(&bytes, start);
         pos = start + children_offset;
@@ -278,7 +288,12 @@ fn encode_moov(moov: &Moov, dims: Dimensions) -> Result<Vec<u8>> {
 }
 
 fn box_size(bytes: &[u8], start: usize) -> usize {
-    u32::from_be_bytes([bytes[start], bytes[start + 1], bytes[start + 2], bytes[start + 3]]) as usize
+    u32::from_be_bytes([
+        bytes[start],
+        bytes[start + 1],
+        bytes[start + 2],
+        bytes[start + 3],
+    ]) as usize
 }
 
 fn find_child(bytes: &[u8], mut pos: usize, end: usize, kind: &[u8; 4]) -> Option<usize> {

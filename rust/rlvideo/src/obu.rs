@@ -66,7 +66,10 @@ pub(crate) fn level_and_tier(sequence_header_obu: &[u8]) -> Result<(u8, bool)> {
         let (_, leb_len) = read_leb128(payload)?;
         payload = &payload[leb_len..];
     }
-    let mut bits = BitReader { data: payload, pos: 0 };
+    let mut bits = BitReader {
+        data: payload,
+        pos: 0,
+    };
     let _seq_profile = bits.read(3)?;
     let _still_picture = bits.read(1)?;
     let reduced_still_picture_header = bits.read(1)? == 1;
@@ -75,7 +78,9 @@ pub(crate) fn level_and_tier(sequence_header_obu: &[u8]) -> Result<(u8, bool)> {
     }
     if bits.read(1)? == 1 {
         // timing_info_present_flag: we never ask rav1e for timing info, so never expect it.
-        return Err(malformed("sequence header with timing info is not supported"));
+        return Err(malformed(
+            "sequence header with timing info is not supported",
+        ));
     }
     let _initial_display_delay_present = bits.read(1)?;
     let _operating_points_cnt_minus_1 = bits.read(5)?;
@@ -145,7 +150,17 @@ mod tests {
         // profile 0, not still, not reduced, no timing info, no display delay,
         // 1 operating point, idc 0, level 8 (4.0), tier 1.
         // bits: 000 0 0 0 0 00000 000000000000 01000 1 -> padded to bytes.
-        let bits = concat!("000", "0", "0", "0", "0", "00000", "000000000000", "01000", "1");
+        let bits = concat!(
+            "000",
+            "0",
+            "0",
+            "0",
+            "0",
+            "00000",
+            "000000000000",
+            "01000",
+            "1"
+        );
         let mut bytes = vec![0u8; bits.len().div_ceil(8)];
         for (i, b) in bits.bytes().enumerate() {
             if b == b'1' {

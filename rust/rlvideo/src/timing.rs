@@ -67,7 +67,11 @@ mod tests {
             (23.976, (2997, 125)),
         ];
         for (fps, (num, den)) in cases {
-            assert_eq!(FrameRate::from_fps(fps).unwrap(), FrameRate { num, den }, "{fps}");
+            assert_eq!(
+                FrameRate::from_fps(fps).unwrap(),
+                FrameRate { num, den },
+                "{fps}"
+            );
         }
     }
 

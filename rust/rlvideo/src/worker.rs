@@ -78,7 +78,12 @@ fn encode_all(job: Job) -> Result<Summary> {
         let bytes = frame.data.len();
         let enc = match encoder.as_mut() {
             Some(enc) => enc,
-            None => encoder.insert(Encoder::new(frame.width, frame.height, job.rate, &job.options)?),
+            None => encoder.insert(Encoder::new(
+                frame.width,
+                frame.height,
+                job.rate,
+                &job.options,
+            )?),
         };
         enc.send(&frame)?;
         job.budget.release(bytes);

@@ -3,8 +3,8 @@
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -169,7 +169,9 @@ impl VideoWriter {
         self.queue = None;
         match self.join_worker() {
             Err(e) => e,
-            Ok(_) => Error::Encoder("the encoder thread stopped before the video was finished".into()),
+            Ok(_) => {
+                Error::Encoder("the encoder thread stopped before the video was finished".into())
+            }
         }
     }
 
@@ -205,7 +207,10 @@ impl std::fmt::Debug for VideoWriter {
 fn temp_path_for(path: &Path) -> Result<PathBuf> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().ok_or_else(|| {
-        Error::InvalidOptions(format!("the video path {} has no file name", path.display()))
+        Error::InvalidOptions(format!(
+            "the video path {} has no file name",
+            path.display()
+        ))
     })?;
     let unique = NEXT.fetch_add(1, Ordering::Relaxed);
     let mut temp_name = std::ffi::OsString::from(".");

@@ -1,0 +1,290 @@
+//! Write real videos, parse the MP4 back with mp4-atom and check what a demuxer relies on.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use mp4_atom::{Any, Codec, Moov, ReadFrom};
+use rlvideo::{EncoderOptions, Error, FrameRef, PixelFormat, VideoWriter};
+
+struct Parsed {
+    moov: Moov,
+    mdat: Vec<u8>,
+    raw: Vec<u8>,
+}
+
+fn parse(path: &Path) -> Parsed {
+    let raw = std::fs::read(path).unwrap();
+    let mut reader = BufReader::new(File::open(path).unwrap());
+    let (mut moov, mut mdat) = (None, None);
+    while let Ok(atom) = Any::read_from(&mut reader) {
+        match atom {
+            Any::Moov(m) => moov = Some(m),
+            Any::Mdat(m) => mdat = Some(m.data),
+            _ => {}
+        }
+    }
+    Parsed {
+        moov: moov.expect("moov"),
+        mdat: mdat.expect("mdat"),
+        raw,
+    }
+}
+
+/// A moving gradient, so consecutive frames differ.
+fn gradient(width: usize, height: usize, t: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(width * height * 3);
+    for y in 0..height {
+        for x in 0..width {
+            out.extend([
+                ((x + t) * 255 / width.max(1)) as u8,
+                (y * 255 / height.max(1)) as u8,
+                90,
+            ]);
+        }
+    }
+    out
+}
+
+fn record(
+    path: &Path,
+    width: usize,
+    height: usize,
+    frames: usize,
+    fps: f64,
+    options: EncoderOptions,
+) -> rlvideo::Summary {
+    let mut writer = VideoWriter::create(path, fps, options).unwrap();
+    for t in 0..frames {
+        let pixels = gradient(width, height, t);
+        writer
+            .write(FrameRef::packed(&pixels, width, height, PixelFormat::Rgb).unwrap())
+            .unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+#[test]
+fn sample_table_timing_keyframes_and_sequence_header_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("video.mp4");
+    let options = EncoderOptions {
+        keyframe_interval: 10,
+        ..Default::default()
+    };
+    let summary = record(&path, 64, 48, 25, 29.97, options);
+    assert_eq!(summary.frames, 25);
+    assert_eq!((summary.width, summary.height), (64, 48));
+    assert_eq!(summary.bytes, std::fs::metadata(&path).unwrap().len());
+
+    let parsed = parse(&path);
+    let trak = &parsed.moov.trak[0];
+    let stbl = &trak.mdia.minf.stbl;
+    // 29.97 fps is exactly 2997 ticks per second, 100 ticks per frame.
+    assert_eq!(trak.mdia.mdhd.timescale, 2997);
+    assert_eq!(trak.mdia.mdhd.duration, 25 * 100);
+    assert_eq!(stbl.stts.entries.len(), 1);
+    assert_eq!(
+        (
+            stbl.stts.entries[0].sample_count,
+            stbl.stts.entries[0].sample_delta
+        ),
+        (25, 100)
+    );
+
+    let sizes = match &stbl.stsz.samples {
+        mp4_atom::StszSamples::Different { sizes } => sizes.clone(),
+        other => panic!("unexpected stsz {other:?}"),
+    };
+    assert_eq!(sizes.len(), 25);
+    assert_eq!(
+        sizes.iter().map(|&s| s as usize).sum::<usize>(),
+        parsed.mdat.len()
+    );
+
+    // Keyframes every 10 frames at most, the first one first.
+    let keyframes = &stbl.stss.as_ref().expect("stss").entries;
+    assert_eq!(keyframes[0], 1);
+    assert!(keyframes.len() >= 3, "{keyframes:?}");
+    assert!(
+        keyframes.windows(2).all(|w| w[1] - w[0] <= 10),
+        "{keyframes:?}"
+    );
+
+    // av1C carries the sequence header OBU (type 1); samples carry no temporal delimiters.
+    let Codec::Av01(av01) = &stbl.stsd.codecs[0] else {
+        panic!("not av01")
+    };
+    assert_eq!((av01.visual.width, av01.visual.height), (64, 48));
+    assert_eq!((av01.av1c.config_obus[0] >> 3) & 0x0f, 1);
+    assert!(av01.colr.is_some());
+    let offset = stbl.co64.as_ref().expect("co64").entries[0] as usize;
+    let mut pos = offset;
+    for (i, &size) in sizes.iter().enumerate() {
+        let obu_type = (parsed.raw[pos] >> 3) & 0x0f;
+        assert_ne!(obu_type, 2, "sample {i} starts with a temporal delimiter");
+        pos += size as usize;
+    }
+}
+
+#[test]
+fn integer_and_fractional_frame_rates_are_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    for (fps, timescale, delta) in [(50.0, 50, 1), (4.0, 4, 1), (12.5, 25, 2), (15.0, 15, 1)] {
+        let path = dir.path().join(format!("fps{fps}.mp4"));
+        let summary = record(&path, 32, 32, 5, fps, EncoderOptions::default());
+        let mdia = &parse(&path).moov.trak[0].mdia;
+        assert_eq!(mdia.mdhd.timescale, timescale, "{fps}");
+        assert_eq!(mdia.minf.stbl.stts.entries[0].sample_delta, delta, "{fps}");
+        assert!((summary.duration.as_secs_f64() - 5.0 / fps).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn reordering_mode_keeps_one_sample_per_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reorder.mp4");
+    let options = EncoderOptions {
+        low_latency: false,
+        ..Default::default()
+    };
+    let summary = record(&path, 48, 32, 40, 30.0, options);
+    assert_eq!(summary.frames, 40);
+    let stbl = &parse(&path).moov.trak[0].mdia.minf.stbl;
+    assert_eq!(stbl.stts.entries[0].sample_count, 40);
+}
+
+#[test]
+fn frames_under_16_pixels_are_cropped_back_with_clap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.mp4");
+    record(&path, 15, 7, 3, 30.0, EncoderOptions::default());
+    let parsed = parse(&path);
+    let tkhd = &parsed.moov.trak[0].tkhd;
+    assert_eq!((tkhd.width.integer(), tkhd.height.integer()), (15, 7));
+    // The av01 entry holds a clap box for 15x7 out of the 16x16 coded picture.
+    let at = parsed
+        .raw
+        .windows(4)
+        .position(|w| w == b"clap")
+        .expect("clap box");
+    let field = |i: usize| {
+        u32::from_be_bytes(
+            parsed.raw[at + 4 + 4 * i..at + 8 + 4 * i]
+                .try_into()
+                .unwrap(),
+        )
+    };
+    assert_eq!((field(0), field(1), field(2), field(3)), (15, 1, 7, 1));
+}
+
+#[test]
+fn file_appears_only_when_finished_and_no_temporary_file_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("atomic.mp4");
+    let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
+    let pixels = gradient(32, 32, 0);
+    writer
+        .write(FrameRef::packed(&pixels, 32, 32, PixelFormat::Rgb).unwrap())
+        .unwrap();
+    assert!(!path.exists(), "final name must not exist before finish");
+    writer.finish().unwrap();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("atomic.mp4")]);
+}
+
+#[test]
+fn no_frames_means_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.mp4");
+    let summary = VideoWriter::create(&path, 30.0, EncoderOptions::default())
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(summary.frames, 0);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_size_change_is_rejected_and_the_video_stays_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("resize.mp4");
+    let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
+    let a = gradient(32, 32, 0);
+    let b = gradient(40, 32, 0);
+    writer
+        .write(FrameRef::packed(&a, 32, 32, PixelFormat::Rgb).unwrap())
+        .unwrap();
+    let err = writer
+        .write(FrameRef::packed(&b, 40, 32, PixelFormat::Rgb).unwrap())
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidFrame(_)), "{err}");
+    assert!(
+        err.to_string().contains("32x32") && err.to_string().contains("40x32"),
+        "{err}"
+    );
+    writer
+        .write(FrameRef::packed(&a, 32, 32, PixelFormat::Rgb).unwrap())
+        .unwrap();
+    assert_eq!(writer.finish().unwrap().frames, 2);
+}
+
+#[test]
+fn a_missing_folder_is_an_io_error_naming_it() {
+    let err = VideoWriter::create(
+        "/nonexistent-rlvideo-dir/x.mp4",
+        30.0,
+        EncoderOptions::default(),
+    )
+    .unwrap_err();
+    match err {
+        Error::Io { path, .. } => assert_eq!(path, Path::new("/nonexistent-rlvideo-dir")),
+        other => panic!("expected Io, got {other}"),
+    }
+}
+
+#[test]
+fn a_tiny_memory_budget_blocks_but_drops_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("budget.mp4");
+    // Room for less than one frame: every write waits for the previous one.
+    let options = EncoderOptions {
+        memory_budget: 1000,
+        ..Default::default()
+    };
+    assert_eq!(record(&path, 64, 64, 30, 30.0, options).frames, 30);
+    assert_eq!(
+        parse(&path).moov.trak[0].mdia.minf.stbl.stts.entries[0].sample_count,
+        30
+    );
+}
+
+#[test]
+fn eight_writers_in_parallel_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let path = dir.path().join(format!("w{i}.mp4"));
+            std::thread::spawn(move || {
+                record(
+                    &path,
+                    40 + i,
+                    30,
+                    20,
+                    30.0,
+                    EncoderOptions {
+                        threads: 1,
+                        ..Default::default()
+                    },
+                )
+            })
+        })
+        .collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        let summary = h.join().unwrap();
+        assert_eq!((summary.frames, summary.width), (20, 40 + i));
+    }
+}
