@@ -38,7 +38,10 @@ pub(crate) fn fill_frame(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
     let (w, h) = (src.width, src.height);
     match src.format {
         PixelFormat::Gray => fill_from_gray(src, dst),
-        PixelFormat::Rgb | PixelFormat::Rgba => fill_from_rgb(src, dst)?,
+        PixelFormat::Rgb | PixelFormat::Rgba => match padded_to_even(src) {
+            Some(even) => fill_from_rgb(&even, dst)?,
+            None => fill_from_rgb(src, dst)?,
+        },
     }
     for plane in dst.planes.iter_mut() {
         plane.pad(w, h);
@@ -76,6 +79,34 @@ fn fill_from_rgb(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
     .map_err(|e| Error::Encoder(format!("colour conversion failed: {e}")))
 }
 
+/// yuvutils-rs leaves the last luma column/row of an odd-sized image unconverted, so an
+/// odd-sized frame is first extended by one replicated column/row. The extra pixels land in
+/// the planes' padding, which `fill_frame` overwrites right after.
+fn padded_to_even(src: &PackedFrame) -> Option<PackedFrame> {
+    let (w, h) = (src.width, src.height);
+    if w % 2 == 0 && h % 2 == 0 {
+        return None;
+    }
+    let ch = src.format.channels();
+    let (even_w, even_h) = (w + w % 2, h + h % 2);
+    let mut data = Vec::with_capacity(even_w * even_h * ch);
+    for row in src.data.chunks_exact(w * ch) {
+        data.extend_from_slice(row);
+        if even_w != w {
+            data.extend_from_slice(&row[(w - 1) * ch..]);
+        }
+    }
+    if even_h != h {
+        data.extend_from_within(data.len() - even_w * ch..);
+    }
+    Some(PackedFrame {
+        data,
+        width: even_w,
+        height: even_h,
+        format: src.format,
+    })
+}
+
 /// Gray has no library routine worth calling: luma is a range squeeze (a 256-entry table)
 /// and both chroma planes are the neutral value.
 fn fill_from_gray(src: &PackedFrame, dst: &mut Frame<u8>) {
@@ -95,6 +126,38 @@ fn fill_from_gray(src: &PackedFrame, dst: &mut Frame<u8>) {
         let data = plane.data_origin_mut();
         for row in 0..ch {
             data[row * stride..row * stride + cw].fill(128);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rav1e::prelude::ChromaSampling;
+
+    fn convert(width: usize, height: usize, rgb: [u8; 3]) -> Frame<u8> {
+        let src = PackedFrame {
+            data: rgb.repeat(width * height),
+            width,
+            height,
+            format: PixelFormat::Rgb,
+        };
+        let mut frame = Frame::new_with_padding(width.max(16), height.max(16), ChromaSampling::Cs420, 64);
+        fill_frame(&src, &mut frame).unwrap();
+        frame
+    }
+
+    #[test]
+    fn odd_and_tiny_sizes_fill_every_plane() {
+        for (w, h) in [(1, 1), (2, 2), (3, 3), (15, 7), (16, 16), (17, 17), (601, 401)] {
+            let frame = convert(w, h, [255, 0, 0]);
+            let y = &frame.planes[0];
+            let v = &frame.planes[2];
+            // BT.601 limited red: Y = 81, V = 240.
+            for (x, yy) in [(0, 0), (w - 1, h - 1), (w.max(16) - 1, h.max(16) - 1)] {
+                assert_eq!(y.p(x, yy), 81, "luma at {x},{yy} of {w}x{h}");
+                assert_eq!(v.p(x / 2, yy / 2), 240, "V at {x},{yy} of {w}x{h}");
+            }
         }
     }
 }
