@@ -55,7 +55,7 @@ impl Encoder {
             min_key_frame_interval: 0,
             max_key_frame_interval: options.keyframe_interval,
             low_latency: options.low_latency,
-            tiles: options.tiles,
+            tiles: tile_count(options),
             speed_settings,
             ..Default::default()
         };
@@ -95,4 +95,18 @@ impl Encoder {
             }
         }
     }
+}
+
+/// `tiles = 0` means one tile per encoder thread: rav1e itself would use a single tile for
+/// RL-sized frames, leaving cores idle. Measured on 600x400 CartPole with 2 cores: 52 fps
+/// with 1 tile, 79 fps with 2, for 3% larger files (README, "Choosing the defaults").
+fn tile_count(options: &EncoderOptions) -> usize {
+    if options.tiles > 0 {
+        return options.tiles;
+    }
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    threads.clamp(1, 8)
 }

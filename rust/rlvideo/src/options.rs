@@ -15,7 +15,7 @@ pub struct EncoderOptions {
     /// Encoder worker threads; 0 lets rav1e use one per core.
     pub threads: usize,
     /// Number of tiles a frame is split into (rounded up to a power of two by rav1e);
-    /// 0 picks automatically from the frame size. More tiles encode in parallel.
+    /// 0 means one per encoder thread (at most 8). Tiles encode in parallel.
     pub tiles: usize,
     /// Longest distance between keyframes, in frames. Shorter makes seeking faster and
     /// files larger.

@@ -1,0 +1,43 @@
+"""Frames per second through the whole pipeline (frames in -> finished MP4), rlvideo beside
+ffmpeg's librav1e at identical rav1e settings, and ffmpeg libx264 -preset medium (what
+Gymnasium's moviepy path uses) as a reference line.
+
+    .venv/bin/python -m pytest benchmarks/test_encoder_throughput.py --benchmark-only
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.peers import X264_MEDIUM, ffmpeg_encode, librav1e_args
+from rlvideo import VideoWriter
+from tests.helpers import stream_info
+
+SETTINGS = {"speed": 10, "quantizer": 100, "threads": 2, "tiles": 0}
+FPS = 50
+
+
+def rlvideo_encode(frames, path) -> None:
+    with VideoWriter(path, FPS, **SETTINGS) as writer:
+        for frame in frames:
+            writer.write(frame)
+
+
+PEERS = {
+    "rlvideo": rlvideo_encode,
+    "ffmpeg-librav1e": lambda frames, path: ffmpeg_encode(
+        frames, path, FPS, librav1e_args(**SETTINGS)
+    ),
+    "ffmpeg-libx264-medium": lambda frames, path: ffmpeg_encode(frames, path, FPS, X264_MEDIUM),
+}
+
+
+@pytest.mark.parametrize("peer", list(PEERS))
+def test_throughput_cartpole_600x400(benchmark, tmp_path, cartpole_600x400, peer):
+    benchmark.group = "encoder throughput, 300 CartPole frames 600x400"
+    path = tmp_path / f"{peer}.mp4"
+    benchmark.pedantic(PEERS[peer], args=(cartpole_600x400, path), rounds=3, iterations=1)
+    frames = len(cartpole_600x400)
+    benchmark.extra_info["frames_per_second"] = round(frames / benchmark.stats["mean"], 1)
+    benchmark.extra_info["file_bytes"] = path.stat().st_size
+    assert stream_info(path)["frames"] == frames

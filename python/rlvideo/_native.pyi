@@ -1,0 +1,85 @@
+"""Type stubs for rlvideo._native, the compiled Rust extension."""
+
+import os
+import pathlib
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+
+MAX_DIMENSION: int
+"""Largest frame width or height accepted (65535)."""
+
+DEFAULT_MEMORY_BUDGET: int
+"""Default bytes of frames that may wait for the encoder (256 MiB)."""
+
+class EncoderError(RuntimeError):
+    """The AV1 encoder or the MP4 muxer failed on a background thread."""
+
+class VideoWriter:
+    """Records numpy frames to an AV1 MP4 file on a background thread.
+
+    ``write`` copies the frame (so the caller may reuse its buffer at once) and returns;
+    colour conversion, encoding and muxing happen off the calling thread, with the GIL
+    released. ``close`` waits until the file is complete and renames it from a hidden
+    temporary name to ``path``.
+
+    Frames are ``uint8`` arrays shaped ``(height, width, 3)`` (RGB), ``(height, width, 4)``
+    (RGBA, alpha ignored) or ``(height, width)`` (gray), with any strides. Every frame of a
+    video must have the first frame's size.
+
+    Raises ``OSError`` (with ``filename``) if the folder is missing or not writable, and
+    ``ValueError`` for a bad ``fps`` or option.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        fps: float = 30.0,
+        *,
+        speed: int = 10,
+        quantizer: int = 100,
+        threads: int = 0,
+        tiles: int = 0,
+        keyframe_interval: int = 240,
+        memory_budget: int = ...,
+        low_latency: bool = True,
+    ) -> None: ...
+    def write(self, frame: npt.NDArray[np.uint8]) -> None:
+        """Queue one frame. Blocks only while ``memory_budget`` bytes are already queued.
+
+        Raises ``TypeError`` for a non-array or a dtype other than uint8, ``ValueError``
+        for a bad shape or a size change, ``ValueError`` after ``close``, and
+        ``OSError``/``EncoderError`` if the background thread failed (the writer is then
+        closed).
+        """
+    def close(self) -> None:
+        """Wait until the video is complete on disk. Safe to call more than once."""
+    def __enter__(self) -> VideoWriter: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> bool: ...
+    @property
+    def path(self) -> pathlib.Path:
+        """Where the video is (it appears there once closed)."""
+    @property
+    def fps(self) -> float:
+        """Frames per second."""
+    @property
+    def frames(self) -> int:
+        """Frames accepted so far."""
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """``(width, height)`` once the first frame is written, else ``None``."""
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` ran or a background failure closed the writer."""
+    @property
+    def bytes(self) -> int | None:
+        """Size of the finished file; ``None`` until closed, 0 if no frame was written."""
+    @property
+    def duration(self) -> float:
+        """Playing time in seconds: ``frames / fps``."""

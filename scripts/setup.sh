@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what rlvideo needs on a fresh Debian-like machine and builds it into ./.venv.
+# Idempotent: a second run only rebuilds what changed. Usage: scripts/setup.sh [demo|test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-demo}"
+
+need_apt=()
+command -v nasm >/dev/null || need_apt+=(nasm)          # rav1e's x86 assembly
+python3 -c "import venv, ensurepip" 2>/dev/null || need_apt+=(python3-venv)
+if ((${#need_apt[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "==> installing ${need_apt[*]} with apt-get"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+command -v cargo >/dev/null || { echo "error: Rust (cargo) is needed to build from source: https://rustup.rs" >&2; exit 1; }
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+echo "==> building rlvideo (release) and installing .[$extras] into .venv"
+.venv/bin/python -m pip install -q ".[$extras]"

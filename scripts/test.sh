@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every test: formatting and lints, the Rust crate's tests and example, then pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+
+echo "==> lints"
+cargo fmt --all -- --check
+cargo clippy --release --workspace --all-targets -- -D warnings
+.venv/bin/ruff check python tests benchmarks
+.venv/bin/ruff format --check python tests benchmarks
+
+echo "==> cargo test (release: rav1e is tens of times slower unoptimised)"
+cargo test --release -p rlvideo
+example_out="$(mktemp -d)/bouncing_ball.mp4"
+cargo run --release -q -p rlvideo --example bouncing_ball -- "$example_out"
+.venv/bin/python -c "
+import sys; sys.path.insert(0, '.')
+from tests.helpers import stream_info
+info = stream_info('$example_out')
+assert info['frames'] == 250 and (info['width'], info['height']) == (320, 240), info
+print('example video decodes:', info)
+"
+
+echo "==> pytest"
+.venv/bin/python -m pytest tests -q "$@"
