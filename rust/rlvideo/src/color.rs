@@ -142,14 +142,23 @@ mod tests {
             height,
             format: PixelFormat::Rgb,
         };
-        let mut frame = Frame::new_with_padding(width.max(16), height.max(16), ChromaSampling::Cs420, 64);
+        let mut frame =
+            Frame::new_with_padding(width.max(16), height.max(16), ChromaSampling::Cs420, 64);
         fill_frame(&src, &mut frame).unwrap();
         frame
     }
 
     #[test]
     fn odd_and_tiny_sizes_fill_every_plane() {
-        for (w, h) in [(1, 1), (2, 2), (3, 3), (15, 7), (16, 16), (17, 17), (601, 401)] {
+        for (w, h) in [
+            (1, 1),
+            (2, 2),
+            (3, 3),
+            (15, 7),
+            (16, 16),
+            (17, 17),
+            (601, 401),
+        ] {
             let frame = convert(w, h, [255, 0, 0]);
             let y = &frame.planes[0];
             let v = &frame.planes[2];
