@@ -11,9 +11,9 @@ cargo clippy --release --workspace --all-targets -- -D warnings
 .venv/bin/ruff format --check python tests benchmarks
 
 echo "==> cargo test (release: rav1e is tens of times slower unoptimised)"
-cargo test --release -p rlvideo
+cargo test --release --workspace
 example_out="$(mktemp -d)/bouncing_ball.mp4"
-cargo run --release -q -p rlvideo --example bouncing_ball -- "$example_out"
+target/release/examples/bouncing_ball "$example_out"  # built by cargo test
 .venv/bin/python -c "
 import sys; sys.path.insert(0, '.')
 from tests.helpers import stream_info

@@ -1,16 +1,53 @@
 """rlvideo: record AV1/MP4 videos of reinforcement-learning environments from Rust.
 
-``VideoWriter(path, fps)`` takes numpy frames and encodes them on a background thread::
+A drop-in for Gymnasium's video wrappers -- change one import::
 
-    import numpy as np
+    from rlvideo import RecordVideo         # not gymnasium.wrappers
+    from rlvideo.vector import RecordVideo  # not gymnasium.wrappers.vector
+
+or write numpy frames yourself::
+
     from rlvideo import VideoWriter
 
     with VideoWriter("videos/random.mp4", fps=30) as writer:
-        for _ in range(60):
-            writer.write(np.random.randint(0, 255, (64, 96, 3), dtype=np.uint8))
+        for frame in frames:
+            writer.write(frame)
 """
 
-from rlvideo._native import DEFAULT_MEMORY_BUDGET, MAX_DIMENSION, EncoderError, VideoWriter
+from __future__ import annotations
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "MAX_DIMENSION", "EncoderError", "VideoWriter"]
+from typing import TYPE_CHECKING, Any
+
+from rlvideo._native import (
+    DEFAULT_MEMORY_BUDGET,
+    MAX_DIMENSION,
+    EncoderError,
+    VideoWriter,
+    check_options,
+)
+from rlvideo.saving import save_video
+from rlvideo.schedules import capped_cubic_video_schedule
+
+if TYPE_CHECKING:
+    from rlvideo.record_video import RecordVideo
+
+__all__ = [
+    "DEFAULT_MEMORY_BUDGET",
+    "MAX_DIMENSION",
+    "EncoderError",
+    "RecordVideo",
+    "VideoWriter",
+    "capped_cubic_video_schedule",
+    "check_options",
+    "save_video",
+]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # RecordVideo needs gymnasium; import it only when asked so VideoWriter works without.
+    if name == "RecordVideo":
+        from rlvideo.record_video import RecordVideo
+
+        return RecordVideo
+    raise AttributeError(f"module 'rlvideo' has no attribute {name!r}")

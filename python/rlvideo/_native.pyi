@@ -13,6 +13,19 @@ MAX_DIMENSION: int
 DEFAULT_MEMORY_BUDGET: int
 """Default bytes of frames that may wait for the encoder (256 MiB)."""
 
+def check_options(
+    fps: float = 30.0,
+    *,
+    speed: int = 10,
+    quantizer: int = 100,
+    threads: int = 0,
+    tiles: int = 0,
+    keyframe_interval: int = 240,
+    memory_budget: int = ...,
+    low_latency: bool = True,
+) -> None:
+    """Raise ``ValueError`` if ``VideoWriter(path, fps, **options)`` would reject them."""
+
 class EncoderError(RuntimeError):
     """The AV1 encoder or the MP4 muxer failed on a background thread."""
 
@@ -53,8 +66,12 @@ class VideoWriter:
         ``OSError``/``EncoderError`` if the background thread failed (the writer is then
         closed).
         """
-    def close(self) -> None:
-        """Wait until the video is complete on disk. Safe to call more than once."""
+    def close(self, wait: bool = True) -> None:
+        """Stop taking frames and, by default, wait until the video is complete on disk.
+
+        With ``wait=False`` return at once and let the video finish in the background (see
+        ``done``); a later ``close()`` waits and raises any error. Safe to call repeatedly.
+        """
     def __enter__(self) -> VideoWriter: ...
     def __exit__(
         self,
@@ -77,6 +94,9 @@ class VideoWriter:
     @property
     def closed(self) -> bool:
         """True once ``close()`` ran or a background failure closed the writer."""
+    @property
+    def done(self) -> bool:
+        """True once the video is complete on disk (or failed): ``close()`` will not wait."""
     @property
     def bytes(self) -> int | None:
         """Size of the finished file; ``None`` until closed, 0 if no frame was written."""

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<writer::PyVideoWriter>()?;
+    m.add_function(wrap_pyfunction!(writer::check_options, m)?)?;
     m.add("EncoderError", m.py().get_type::<errors::EncoderError>())?;
     m.add("MAX_DIMENSION", rlvideo::MAX_DIMENSION)?;
     m.add("DEFAULT_MEMORY_BUDGET", rlvideo::DEFAULT_MEMORY_BUDGET)?;

@@ -97,11 +97,20 @@ impl PyVideoWriter {
         result.map_err(to_py)
     }
 
-    /// Wait until the video is complete on disk. Safe to call more than once.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
+    /// Stop taking frames. With `wait=True` (the default) wait until the video is complete
+    /// on disk; with `wait=False` return at once and let it finish in the background (see
+    /// `done`; a later `close()` waits and reports errors). Safe to call more than once.
+    #[pyo3(signature = (wait = true))]
+    fn close(&self, py: Python<'_>, wait: bool) -> PyResult<()> {
         let state = &self.state;
         py.detach(|| {
             let mut state = lock(state);
+            if !wait {
+                if let Some(writer) = state.writer.as_mut() {
+                    writer.end_input();
+                }
+                return Ok(());
+            }
             let Some(writer) = state.writer.take() else {
                 return Ok(());
             };
@@ -124,7 +133,7 @@ impl PyVideoWriter {
         _exc_value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        self.close(py)?;
+        self.close(py, true)?;
         Ok(false)
     }
 
@@ -152,10 +161,23 @@ impl PyVideoWriter {
         lock(&self.state).frame_size
     }
 
-    /// True once `close()` has run (or a background failure closed the writer).
+    /// True once `close()` has run (or a background failure closed the writer): no more
+    /// frames are taken.
     #[getter]
     fn closed(&self) -> bool {
-        lock(&self.state).writer.is_none()
+        lock(&self.state)
+            .writer
+            .as_ref()
+            .is_none_or(|w| !w.is_open())
+    }
+
+    /// True once the video is complete on disk (or failed), so `close()` returns at once.
+    #[getter]
+    fn done(&self) -> bool {
+        lock(&self.state)
+            .writer
+            .as_ref()
+            .is_none_or(|w| w.is_finished())
     }
 
     /// Bytes of the finished file; `None` until closed. 0 if no frame was written.
@@ -177,7 +199,7 @@ impl PyVideoWriter {
             self.path.display().to_string(),
             self.fps,
             state.frames,
-            state.writer.is_none()
+            state.writer.as_ref().is_none_or(|w| !w.is_open())
         )
     }
 }
@@ -192,4 +214,36 @@ fn is_fatal(err: &rlvideo::Error) -> bool {
         err,
         rlvideo::Error::InvalidFrame(_) | rlvideo::Error::InvalidOptions(_)
     )
+}
+
+/// Raise `ValueError` if `VideoWriter(path, fps, **options)` would reject `fps` or an option;
+/// lets the wrappers fail at construction rather than at the first recorded frame.
+#[pyfunction]
+#[pyo3(signature = (
+    fps = 30.0, *, speed = 10, quantizer = 100, threads = 0, tiles = 0,
+    keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET, low_latency = true
+))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_options(
+    fps: f64,
+    speed: u8,
+    quantizer: u8,
+    threads: usize,
+    tiles: usize,
+    keyframe_interval: u64,
+    memory_budget: usize,
+    low_latency: bool,
+) -> PyResult<()> {
+    rlvideo::FrameRate::from_fps(fps).map_err(to_py)?;
+    EncoderOptions {
+        speed,
+        quantizer,
+        threads,
+        tiles,
+        keyframe_interval,
+        memory_budget,
+        low_latency,
+    }
+    .validate()
+    .map_err(to_py)
 }

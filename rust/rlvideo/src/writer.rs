@@ -139,6 +139,24 @@ impl VideoWriter {
         self.finish_in_place()
     }
 
+    /// Stops taking frames and lets the encoder thread finish the video in the background;
+    /// [`finish`](Self::finish) later collects the summary (at once if
+    /// [`is_finished`](Self::is_finished)). `write` after this returns [`Error::Closed`].
+    pub fn end_input(&mut self) {
+        self.queue = None;
+    }
+
+    /// True while `write` accepts frames (neither `end_input` nor a failure happened).
+    pub fn is_open(&self) -> bool {
+        self.queue.is_some()
+    }
+
+    /// True once the encoder thread has stopped, with the video complete or failed, so
+    /// `finish` will not wait.
+    pub fn is_finished(&self) -> bool {
+        self.worker.as_ref().is_none_or(|w| w.is_finished())
+    }
+
     /// The path the finished video will have.
     pub fn path(&self) -> &Path {
         &self.path
@@ -160,7 +178,7 @@ impl VideoWriter {
     }
 
     fn finish_in_place(&mut self) -> Result<Summary> {
-        self.queue = None; // closing the channel tells the worker no more frames come
+        self.end_input(); // closing the channel tells the worker no more frames come
         self.join_worker()
     }
 

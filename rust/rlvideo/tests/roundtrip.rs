@@ -7,6 +7,30 @@ use std::path::Path;
 use mp4_atom::{Any, Codec, Moov, ReadFrom};
 use rlvideo::{EncoderOptions, Error, FrameRef, PixelFormat, VideoWriter};
 
+/// A fresh folder under the system temp dir, removed on drop. (Not the tempfile crate: its
+/// dependencies would change feature unification and make `cargo test` rebuild rav1e.)
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("rlvideo-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 struct Parsed {
     moov: Moov,
     mdat: Vec<u8>,
@@ -66,7 +90,7 @@ fn record(
 
 #[test]
 fn sample_table_timing_keyframes_and_sequence_header_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     let path = dir.path().join("video.mp4");
     let options = EncoderOptions {
         keyframe_interval: 10,
@@ -129,7 +153,7 @@ fn sample_table_timing_keyframes_and_sequence_header_round_trip() {
 
 #[test]
 fn integer_and_fractional_frame_rates_are_exact() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     for (fps, timescale, delta) in [(50.0, 50, 1), (4.0, 4, 1), (12.5, 25, 2), (15.0, 15, 1)] {
         let path = dir.path().join(format!("fps{fps}.mp4"));
         let summary = record(&path, 32, 32, 5, fps, EncoderOptions::default());
@@ -142,7 +166,7 @@ fn integer_and_fractional_frame_rates_are_exact() {
 
 #[test]
 fn reordering_mode_keeps_one_sample_per_frame() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     let path = dir.path().join("reorder.mp4");
     let options = EncoderOptions {
         low_latency: false,
@@ -156,7 +180,7 @@ fn reordering_mode_keeps_one_sample_per_frame() {
 
 #[test]
 fn frames_under_16_pixels_are_cropped_back_with_clap() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     let path = dir.path().join("tiny.mp4");
     record(&path, 15, 7, 3, 30.0, EncoderOptions::default());
     let parsed = parse(&path);
@@ -180,7 +204,7 @@ fn frames_under_16_pixels_are_cropped_back_with_clap() {
 
 #[test]
 fn file_appears_only_when_finished_and_no_temporary_file_is_left() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     let path = dir.path().join("atomic.mp4");
     let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
     let pixels = gradient(32, 32, 0);
@@ -198,7 +222,7 @@ fn file_appears_only_when_finished_and_no_temporary_file_is_left() {
 
 #[test]
 fn no_frames_means_no_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     let path = dir.path().join("empty.mp4");
     let summary = VideoWriter::create(&path, 30.0, EncoderOptions::default())
         .unwrap()
@@ -210,7 +234,7 @@ fn no_frames_means_no_file() {
 
 #[test]
 fn a_size_change_is_rejected_and_the_video_stays_valid() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     let path = dir.path().join("resize.mp4");
     let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
     let a = gradient(32, 32, 0);
@@ -248,7 +272,7 @@ fn a_missing_folder_is_an_io_error_naming_it() {
 
 #[test]
 fn a_tiny_memory_budget_blocks_but_drops_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     let path = dir.path().join("budget.mp4");
     // Room for less than one frame: every write waits for the previous one.
     let options = EncoderOptions {
@@ -264,7 +288,7 @@ fn a_tiny_memory_budget_blocks_but_drops_nothing() {
 
 #[test]
 fn eight_writers_in_parallel_threads() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TempDir::new();
     let handles: Vec<_> = (0..8)
         .map(|i| {
             let path = dir.path().join(format!("w{i}.mp4"));
@@ -287,4 +311,36 @@ fn eight_writers_in_parallel_threads() {
         let summary = h.join().unwrap();
         assert_eq!((summary.frames, summary.width), (20, 40 + i));
     }
+}
+
+#[test]
+fn end_input_finishes_in_the_background() {
+    let dir = TempDir::new();
+    let path = dir.path().join("background.mp4");
+    let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
+    let pixels = gradient(64, 48, 0);
+    for _ in 0..10 {
+        writer
+            .write(FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb).unwrap())
+            .unwrap();
+    }
+    writer.end_input();
+    assert!(!writer.is_open());
+    let err = writer
+        .write(FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb).unwrap())
+        .unwrap_err();
+    assert!(matches!(err, Error::Closed), "{err}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !writer.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "encoder thread never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(
+        path.exists(),
+        "the file is complete once the thread has finished"
+    );
+    assert_eq!(writer.finish().unwrap().frames, 10);
 }

@@ -1,0 +1,181 @@
+"""``rlvideo.RecordVideo``: Gymnasium's ``RecordVideo`` with frames streamed to a Rust encoder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, SupportsFloat
+
+import gymnasium as gym
+from gymnasium.core import ActType, ObsType, RenderFrame
+
+from rlvideo._recorder import (
+    VideoCallback,
+    VideoRecorder,
+    check_render_mode,
+    collect_garbage_if,
+    prepare_folder,
+    warn,
+)
+from rlvideo.schedules import capped_cubic_video_schedule
+
+
+class RecordVideo(
+    gym.Wrapper[ObsType, ActType, ObsType, ActType],
+    Generic[ObsType, ActType],
+    gym.utils.RecordConstructorArgs,
+):
+    """Records videos of environment episodes, as ``gymnasium.wrappers.RecordVideo`` does.
+
+    Same arguments, triggers, file names (``{name_prefix}-episode-{N}.mp4``,
+    ``{name_prefix}-step-{N}.mp4``) and frame counts as Gymnasium 1.x, but frames go to an
+    AV1 encoder on a background thread as they are captured instead of piling up in a list
+    for moviepy. ``stop_recording()`` returns without waiting for the encoder; ``close()``
+    waits until every video is complete.
+
+    Example - record every 10th episode of 50:
+        >>> import gymnasium as gym
+        >>> from rlvideo import RecordVideo
+        >>> env = gym.make("CartPole-v1", render_mode="rgb_array")
+        >>> env = RecordVideo(env, "videos", episode_trigger=lambda e: e % 10 == 0)
+        >>> for _ in range(50):
+        ...     _ = env.reset(seed=123)
+        ...     done = False
+        ...     while not done:
+        ...         *_, terminated, truncated, _ = env.step(env.action_space.sample())
+        ...         done = terminated or truncated
+        >>> env.close()
+
+    Args beyond Gymnasium's (keyword-only):
+        on_video_saved: called with the path of each video once it is complete on disk, on
+            the caller's thread (inside ``step``, ``reset`` or ``close``), e.g. to upload it.
+        **encoder_options: ``rlvideo.VideoWriter`` options (``speed``, ``quantizer``,
+            ``threads``, ``tiles``, ``keyframe_interval``, ``memory_budget``,
+            ``low_latency``).
+    """
+
+    def __init__(
+        self,
+        env: gym.Env[ObsType, ActType],
+        video_folder: str,
+        episode_trigger: Callable[[int], bool] | None = None,
+        step_trigger: Callable[[int], bool] | None = None,
+        video_length: int = 0,
+        name_prefix: str = "rl-video",
+        fps: int | None = None,
+        disable_logger: bool = True,
+        gc_trigger: Callable[[int], bool] | None = lambda episode: True,
+        *,
+        on_video_saved: VideoCallback | None = None,
+        **encoder_options: Any,
+    ):
+        gym.utils.RecordConstructorArgs.__init__(
+            self,
+            video_folder=video_folder,
+            episode_trigger=episode_trigger,
+            step_trigger=step_trigger,
+            video_length=video_length,
+            name_prefix=name_prefix,
+            fps=fps,
+            disable_logger=disable_logger,
+            gc_trigger=gc_trigger,
+        )
+        gym.Wrapper.__init__(self, env)
+        check_render_mode(env.render_mode)
+        if episode_trigger is None and step_trigger is None:
+            episode_trigger = capped_cubic_video_schedule
+
+        self.episode_trigger = episode_trigger
+        self.step_trigger = step_trigger
+        self.disable_logger = disable_logger  # kept for compatibility: there is no moviepy
+        self.gc_trigger = gc_trigger
+        self.video_folder = prepare_folder(video_folder)
+        if fps is None:
+            fps = self.metadata.get("render_fps", 30)
+        self.frames_per_sec = fps
+        self.name_prefix = name_prefix
+        self.video_length: float = video_length if video_length != 0 else float("inf")
+        self.render_history: list[RenderFrame] = []
+        self.step_id = -1
+        self.episode_id = -1
+        self._recorder = VideoRecorder(self.video_folder, fps, encoder_options, on_video_saved)
+
+    @property
+    def recording(self) -> bool:
+        """True while a video is being recorded."""
+        return self._recorder.recording
+
+    @property
+    def _video_name(self) -> str | None:
+        return self._recorder.video_name
+
+    def _capture_frame(self) -> None:
+        assert self.recording, "Cannot capture a frame, recording wasn't started."
+        frame = self.env.render()
+        if isinstance(frame, list):
+            if len(frame) == 0:
+                warn(
+                    "Trying to capture render frame but 'env.render()' has just been called. "
+                    "The frame cannot be captured."
+                )
+                return
+            self.render_history += frame
+            frame = frame[-1]
+        if self._recorder.add(frame) and self._recorder.frames > self.video_length:
+            self.stop_recording()
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[ObsType, dict[str, Any]]:
+        """Reset the environment and eventually start a new recording."""
+        obs, info = super().reset(seed=seed, options=options)
+        self.episode_id += 1
+        if self.recording and self.video_length == float("inf"):
+            self.stop_recording()
+        if self.episode_trigger and self.episode_trigger(self.episode_id):
+            self.start_recording(f"{self.name_prefix}-episode-{self.episode_id}")
+        if self.recording:
+            self._capture_frame()
+        if self._recorder.pending:
+            self._recorder.poll()
+        return obs, info
+
+    def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Step the environment, capturing a frame while recording."""
+        obs, rew, terminated, truncated, info = self.env.step(action)
+        self.step_id += 1
+        if self.step_trigger and self.step_trigger(self.step_id):
+            self.start_recording(f"{self.name_prefix}-step-{self.step_id}")
+        if self.recording:
+            self._capture_frame()
+        if self._recorder.pending:
+            self._recorder.poll()
+        return obs, rew, terminated, truncated, info
+
+    def render(self) -> RenderFrame | list[RenderFrame]:
+        """The env's render, plus frames this wrapper took from an ``rgb_array_list`` env."""
+        render_out = super().render()
+        if self.recording and isinstance(render_out, list):
+            for frame in render_out:
+                if not self._recorder.add(frame):
+                    break
+        if self.render_history:
+            history, self.render_history = self.render_history, []
+            return history + render_out
+        return render_out
+
+    def close(self) -> None:
+        """Close the env, then wait until every video is complete."""
+        super().close()
+        self._recorder.close()
+
+    def start_recording(self, video_name: str) -> None:
+        """Start a new recording, stopping the current one first."""
+        if self.recording:
+            self.stop_recording()
+        self._recorder.start(video_name)
+
+    def stop_recording(self) -> None:
+        """Stop the current recording; the video finishes encoding in the background."""
+        assert self.recording, "stop_recording was called, but no recording was started"
+        self._recorder.stop()
+        collect_garbage_if(self.gc_trigger, self.episode_id)

@@ -1,0 +1,246 @@
+"""``rlvideo.vector.RecordVideo``: Gymnasium's vector ``RecordVideo`` with frames streamed to a
+Rust encoder, the sub-environments' frames tiled in a grid."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.core import ActType, ObsType, RenderFrame
+from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
+
+from rlvideo._recorder import (
+    VideoCallback,
+    VideoRecorder,
+    check_render_mode,
+    collect_garbage_if,
+    prepare_folder,
+    warn,
+)
+from rlvideo.schedules import capped_cubic_video_schedule
+
+__all__ = ["RecordVideo"]
+
+
+def grid_shape(
+    n_frames: int, height: int, width: int, aspect_ratio: tuple[int, int]
+) -> tuple[int, int]:
+    """(rows, cols) with rows * cols == n_frames whose picture is closest to `aspect_ratio`,
+    chosen exactly as Gymnasium's vector RecordVideo chooses it."""
+    target = aspect_ratio[0] / aspect_ratio[1]
+    best_rows, best_cols = 1, n_frames
+    min_diff = np.inf
+    for rows in range(1, int(n_frames**0.5) + 1):
+        if n_frames % rows == 0:
+            cols = n_frames // rows
+            diff = abs((cols * width) / (rows * height) - target)
+            if diff < min_diff:
+                min_diff = diff
+                best_rows, best_cols = rows, cols
+    return best_rows, best_cols
+
+
+class RecordVideo(
+    VectorWrapper[ObsType, ActType, ObsType, ActType, np.ndarray],
+    gym.utils.RecordConstructorArgs,
+):
+    """Records videos of a vector env, as ``gymnasium.wrappers.vector.RecordVideo`` does.
+
+    Each video frame tiles the sub-environments' renders in a grid whose aspect ratio is
+    closest to ``video_aspect_ratio`` (or shows only the first env with
+    ``record_first_only``). Episodes are counted on the first sub-environment, for both
+    next-step and same-step autoreset, and ``reset(options={"reset_mask": ...})`` counts an
+    episode only when the first env is reset, all as in Gymnasium 1.x.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> from rlvideo.vector import RecordVideo
+        >>> envs = gym.make_vec("CartPole-v1", num_envs=4, render_mode="rgb_array")
+        >>> envs = RecordVideo(envs, "videos", episode_trigger=lambda e: e % 5 == 0)
+        >>> _ = envs.reset(seed=123)
+        >>> for _ in range(200):
+        ...     _ = envs.step(envs.action_space.sample())
+        >>> envs.close()
+
+    Takes the same extra keyword-only arguments as ``rlvideo.RecordVideo``
+    (``on_video_saved`` and the encoder options).
+    """
+
+    def __init__(
+        self,
+        env: VectorEnv[ObsType, ActType, np.ndarray],
+        video_folder: str,
+        video_aspect_ratio: tuple[int, int] = (1, 1),
+        record_first_only: bool = False,
+        episode_trigger: Callable[[int], bool] | None = None,
+        step_trigger: Callable[[int], bool] | None = None,
+        video_length: int = 0,
+        name_prefix: str = "rl-video",
+        fps: int | None = None,
+        disable_logger: bool = True,
+        gc_trigger: Callable[[int], bool] | None = lambda episode: True,
+        *,
+        on_video_saved: VideoCallback | None = None,
+        **encoder_options: Any,
+    ):
+        VectorWrapper.__init__(self, env)
+        gym.utils.RecordConstructorArgs.__init__(
+            self,
+            video_folder=video_folder,
+            episode_trigger=episode_trigger,
+            step_trigger=step_trigger,
+            video_length=video_length,
+            name_prefix=name_prefix,
+            disable_logger=disable_logger,
+        )
+        check_render_mode(env.render_mode)
+        if episode_trigger is None and step_trigger is None:
+            episode_trigger = capped_cubic_video_schedule
+
+        autoreset_mode = env.metadata.get("autoreset_mode", None)
+        if autoreset_mode is None:
+            warn(
+                f"{env} metadata doesn't specify its autoreset mode ({env.metadata!r}), "
+                "therefore, defaulting to next step."
+            )
+            autoreset_mode = AutoresetMode.NEXT_STEP
+        self.autoreset_mode = autoreset_mode
+        if self.autoreset_mode == AutoresetMode.SAME_STEP:
+            warn(
+                "Vector environment's autoreset mode is same-step "
+                "(https://farama.org/Vector-Autoreset-Mode). Recorded episodes will not "
+                "contain the last frame of the episode."
+            )
+        self.has_autoreset = False
+        self.episode_trigger = episode_trigger
+        self.step_trigger = step_trigger
+        self.disable_logger = disable_logger  # kept for compatibility: there is no moviepy
+        self.gc_trigger = gc_trigger
+        self.record_first_only = record_first_only
+        self.video_aspect_ratio = video_aspect_ratio
+        self.frame_rows = -1
+        self.frame_cols = -1
+        self.video_folder = prepare_folder(video_folder)
+        if fps is None:
+            fps = self.metadata.get("render_fps", 30)
+        self.frames_per_sec = fps
+        self.name_prefix = name_prefix
+        self.video_length: float = video_length if video_length != 0 else float("inf")
+        self.render_history: list[RenderFrame] = []
+        self.step_id = -1
+        self.episode_id = -1
+        self._recorder = VideoRecorder(self.video_folder, fps, encoder_options, on_video_saved)
+        self._grid: np.ndarray | None = None
+
+    @property
+    def recording(self) -> bool:
+        """True while a video is being recorded."""
+        return self._recorder.recording
+
+    @property
+    def _video_name(self) -> str | None:
+        return self._recorder.video_name
+
+    def _tile(self, frames: Sequence[np.ndarray]) -> np.ndarray:
+        """All frames in one picture. The grid buffer is reused: VideoWriter.write copies it."""
+        if self.frame_rows == -1 or self.frame_cols == -1:
+            h, w = frames[0].shape[:2]
+            self.frame_rows, self.frame_cols = grid_shape(
+                len(frames), h, w, self.video_aspect_ratio
+            )
+        h, w = frames[0].shape[:2]
+        shape = (self.frame_rows * h, self.frame_cols * w, *frames[0].shape[2:])
+        if self._grid is None or self._grid.shape != shape or self._grid.dtype != frames[0].dtype:
+            self._grid = np.zeros(shape, dtype=frames[0].dtype)
+        for index, frame in enumerate(frames):
+            row, col = divmod(index, self.frame_cols)
+            self._grid[row * h : (row + 1) * h, col * w : (col + 1) * w] = frame
+        return self._grid
+
+    def _capture_frame(self) -> None:
+        assert self.recording, "Cannot capture a frame, recording wasn't started."
+        envs_frame = self.env.render()
+        assert isinstance(envs_frame, Sequence), type(envs_frame)
+        assert len(envs_frame) == self.num_envs
+        if self.record_first_only:
+            frame = envs_frame[0]
+        else:
+            try:
+                frame = self._tile(envs_frame)
+            except (ValueError, TypeError, AttributeError, IndexError) as error:
+                self._recorder.stop_with_warning(f"cannot tile the environments' frames: {error}")
+                return
+        if self._recorder.add(frame) and self._recorder.frames > self.video_length:
+            self.stop_recording()
+
+    def _new_episode(self) -> None:
+        self.episode_id += 1
+        if self.recording and self.video_length == float("inf"):
+            self.stop_recording()
+        if self.episode_trigger and self.episode_trigger(self.episode_id):
+            self.start_recording(f"{self.name_prefix}-episode-{self.episode_id}")
+
+    def reset(
+        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[ObsType, dict[str, Any]]:
+        """Reset the environments and eventually start a new recording."""
+        if options is None or "reset_mask" not in options or options["reset_mask"][0]:
+            self._new_episode()
+        obs, info = super().reset(seed=seed, options=options)
+        if self.recording:
+            self._capture_frame()
+        self.has_autoreset = False
+        if self._recorder.pending:
+            self._recorder.poll()
+        return obs, info
+
+    def step(
+        self, actions: ActType
+    ) -> tuple[ObsType, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Step the environments, capturing a frame while recording."""
+        obs, rewards, terminations, truncations, info = self.env.step(actions)
+        self.step_id += 1
+        if self.autoreset_mode == AutoresetMode.NEXT_STEP:
+            if self.has_autoreset:
+                self._new_episode()
+            self.has_autoreset = terminations[0] or truncations[0]
+        elif self.autoreset_mode == AutoresetMode.SAME_STEP and (terminations[0] or truncations[0]):
+            self._new_episode()
+        if self.step_trigger and self.step_trigger(self.step_id):
+            self.start_recording(f"{self.name_prefix}-step-{self.step_id}")
+        if self.recording:
+            self._capture_frame()
+        if self._recorder.pending:
+            self._recorder.poll()
+        return obs, rewards, terminations, truncations, info
+
+    def render(self) -> RenderFrame | list[RenderFrame]:
+        """The env's render, plus frames this wrapper took from an ``rgb_array_list`` env."""
+        render_out = super().render()
+        if self.recording and isinstance(render_out, list):
+            for frame in render_out:
+                if not self._recorder.add(frame):
+                    break
+        if self.render_history:
+            history, self.render_history = self.render_history, []
+            return history + render_out
+        return render_out
+
+    def close(self, **kwargs: Any) -> None:
+        """Close the envs, then wait until every video is complete."""
+        super().close(**kwargs)
+        self._recorder.close()
+
+    def start_recording(self, video_name: str) -> None:
+        """Start a new recording, stopping the current one first."""
+        if self.recording:
+            self.stop_recording()
+        self._recorder.start(video_name)
+
+    def stop_recording(self) -> None:
+        """Stop the current recording; the video finishes encoding in the background."""
+        assert self.recording, "stop_recording was called, but no recording was started"
+        self._recorder.stop()
+        collect_garbage_if(self.gc_trigger, self.episode_id)
