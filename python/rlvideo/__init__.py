@@ -50,4 +50,8 @@ def __getattr__(name: str) -> Any:
         from rlvideo.record_video import RecordVideo
 
         return RecordVideo
+    if name == "vector":
+        import importlib
+
+        return importlib.import_module("rlvideo.vector")
     raise AttributeError(f"module 'rlvideo' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""``python -m rlvideo demo``: record a few episodes of CartPole-v1 into ./videos."""
+"""``python -m rlvideo demo``: record CartPole-v1 episodes into ./videos with RecordVideo."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def demo(video_folder: Path, episodes: int, seed: int) -> int:
-    """Play CartPole-v1 with a random policy and record every episode."""
+    """Play CartPole-v1 with a random policy, recording every episode with RecordVideo."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame renders off-screen
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())  # silences SDL
     try:
@@ -20,26 +20,30 @@ def demo(video_folder: Path, episodes: int, seed: int) -> int:
         print("the demo needs gymnasium: pip install 'gymnasium[classic-control]'", file=sys.stderr)
         return 1
 
-    from rlvideo import VideoWriter
+    from rlvideo import RecordVideo
 
-    video_folder.mkdir(parents=True, exist_ok=True)
+    def saved(path: str) -> None:
+        print(f"saved {path} ({Path(path).stat().st_size} bytes)")
+
     env = gym.make("CartPole-v1", render_mode="rgb_array")
-    fps = env.metadata.get("render_fps", 30)
+    env = RecordVideo(
+        env,
+        video_folder=str(video_folder),
+        name_prefix="cartpole",
+        episode_trigger=lambda episode: True,
+        on_video_saved=saved,
+    )
     env.action_space.seed(seed)
     started = time.perf_counter()
     for episode in range(episodes):
         env.reset(seed=seed + episode)
-        path = video_folder / f"cartpole-episode-{episode}.mp4"
-        with VideoWriter(path, fps) as writer:
-            writer.write(env.render())
-            done = False
-            while not done:
-                _, _, terminated, truncated, _ = env.step(env.action_space.sample())
-                writer.write(env.render())
-                done = terminated or truncated
-        print(f"{path}: {writer.frames} frames, {writer.bytes} bytes, {writer.duration:.2f} s")
-    env.close()
-    print(f"recorded {episodes} episodes in {time.perf_counter() - started:.2f} s")
+        done = False
+        while not done:
+            _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+            done = terminated or truncated
+    env.close()  # waits until every video is complete
+    elapsed = time.perf_counter() - started
+    print(f"recorded {episodes} episodes into {video_folder}/ in {elapsed:.2f} s")
     return 0
 
 

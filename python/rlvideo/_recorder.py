@@ -49,16 +49,15 @@ class VideoRecorder:
         self.encoder_options = encoder_options
         self.on_video_saved = on_video_saved
         self.video_name: str | None = None
+        # A plain attribute, not a property: the wrappers read it on every step.
+        self.recording = False
         self.frames = 0
         self.writer: VideoWriter | None = None
         self.pending: list[VideoWriter] = []
 
-    @property
-    def recording(self) -> bool:
-        return self.video_name is not None
-
     def start(self, video_name: str) -> None:
         self.video_name = video_name
+        self.recording = True
         self.frames = 0
 
     def add(self, frame: object) -> bool:
@@ -90,6 +89,7 @@ class VideoRecorder:
             self.pending.append(self.writer)
         self.writer = None
         self.video_name = None
+        self.recording = False
         self.frames = 0
         self.poll()
 

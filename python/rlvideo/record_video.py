@@ -133,10 +133,11 @@ class RecordVideo(
             self.stop_recording()
         if self.episode_trigger and self.episode_trigger(self.episode_id):
             self.start_recording(f"{self.name_prefix}-episode-{self.episode_id}")
-        if self.recording:
+        recorder = self._recorder
+        if recorder.recording:
             self._capture_frame()
-        if self._recorder.pending:
-            self._recorder.poll()
+        if recorder.pending:
+            recorder.poll()
         return obs, info
 
     def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
@@ -145,10 +146,11 @@ class RecordVideo(
         self.step_id += 1
         if self.step_trigger and self.step_trigger(self.step_id):
             self.start_recording(f"{self.name_prefix}-step-{self.step_id}")
-        if self.recording:
+        recorder = self._recorder
+        if recorder.recording:
             self._capture_frame()
-        if self._recorder.pending:
-            self._recorder.poll()
+        if recorder.pending:
+            recorder.poll()
         return obs, rew, terminated, truncated, info
 
     def render(self) -> RenderFrame | list[RenderFrame]:

@@ -210,10 +210,11 @@ class RecordVideo(
             self._new_episode()
         if self.step_trigger and self.step_trigger(self.step_id):
             self.start_recording(f"{self.name_prefix}-step-{self.step_id}")
-        if self.recording:
+        recorder = self._recorder
+        if recorder.recording:
             self._capture_frame()
-        if self._recorder.pending:
-            self._recorder.poll()
+        if recorder.pending:
+            recorder.poll()
         return obs, rewards, terminations, truncations, info
 
     def render(self) -> RenderFrame | list[RenderFrame]:

@@ -1,0 +1,189 @@
+"""RecordVideo behaviour beyond the differential matrix: construction, callbacks, background
+finishing, bad frames, save_video and the schedule."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.save_video import capped_cubic_video_schedule as gym_schedule
+from gymnasium.utils.save_video import save_video as gym_save_video
+
+import rlvideo
+from rlvideo import RecordVideo, capped_cubic_video_schedule, save_video
+from tests.helpers import decode, min_psnr, stream_info
+
+
+def play(env: gym.Env, steps: int, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    env.reset(seed=seed)
+    for _ in range(steps):
+        *_, terminated, truncated, _ = env.step(int(rng.integers(2)))
+        if terminated or truncated:
+            env.reset()
+
+
+@pytest.mark.parametrize("render_mode", [None, "human", "ansi"])
+def test_render_modes_without_images_are_rejected_like_gymnasium(tmp_path, render_mode):
+    env = gym.make("CartPole-v1", render_mode=render_mode)
+    with pytest.raises(ValueError, match=f"Render mode is {render_mode}, which is incompatible"):
+        RecordVideo(env, str(tmp_path))
+
+
+def test_spec_records_the_wrapper_and_fps_comes_from_metadata(tmp_path):
+    env = RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path / "v"))
+    assert env.frames_per_sec == 50  # CartPole's render_fps
+    assert env.spec.additional_wrappers[-1].name == "RecordVideo"
+    assert env.spec.additional_wrappers[-1].kwargs["video_folder"] == str(tmp_path / "v")
+    env.close()
+    env = RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path), fps=12)
+    play(env, 5)
+    env.close()
+    assert stream_info(tmp_path / "rl-video-episode-0.mp4")["rate"] == 12
+
+
+def test_existing_folder_warns_about_overwriting(tmp_path):
+    with pytest.warns(UserWarning, match="Overwriting existing videos"):
+        RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path)).close()
+
+
+def test_callback_runs_on_the_caller_thread_with_a_complete_file(tmp_path):
+    seen: list[tuple[str, int, bool]] = []
+
+    def saved(path: str) -> None:
+        seen.append((path, threading.get_ident(), Path(path).is_file()))
+
+    env = RecordVideo(
+        gym.make("CartPole-v1", render_mode="rgb_array"),
+        str(tmp_path),
+        episode_trigger=lambda e: True,
+        on_video_saved=saved,
+    )
+    play(env, 60)
+    env.close()
+    files = sorted(str(p) for p in tmp_path.glob("*.mp4"))
+    assert sorted(path for path, _, _ in seen) == files
+    assert {thread for _, thread, _ in seen} == {threading.get_ident()}
+    assert all(complete for _, _, complete in seen)
+
+
+def test_stop_recording_does_not_wait_and_close_does(tmp_path):
+    env = RecordVideo(
+        gym.make("CartPole-v1", render_mode="rgb_array"),
+        str(tmp_path),
+        step_trigger=lambda s: s == 0,
+    )
+    env.reset(seed=0)
+    for _ in range(120):  # a long video, so encoding is still under way at stop
+        env.step(0)
+        if not env.recording:
+            break
+        env.unwrapped.state = np.zeros(4)  # keep the pole up: one long episode
+    env.stop_recording()
+    assert env._recorder.pending, "stop_recording() should leave the encode in the background"
+    assert not (tmp_path / "rl-video-step-0.mp4").exists()
+    env.close()
+    assert stream_info(tmp_path / "rl-video-step-0.mp4")["frames"] == 120
+
+
+def test_a_non_array_frame_stops_the_recording_with_a_warning(tmp_path):
+    class FlakyRender(gym.Wrapper):
+        calls = 0
+
+        def render(self):
+            self.calls += 1
+            return None if self.calls == 4 else self.env.render()
+
+    env = RecordVideo(FlakyRender(gym.make("CartPole-v1", render_mode="rgb_array")), str(tmp_path))
+    with pytest.warns(UserWarning, match="Recording stopped: expected type of frame"):
+        play(env, 10)
+    env.close()
+    assert stream_info(tmp_path / "rl-video-episode-0.mp4")["frames"] == 3
+
+
+def test_a_frame_size_change_stops_the_recording_instead_of_crashing(tmp_path):
+    class Resizing(gym.Wrapper):
+        calls = 0
+
+        def render(self):
+            self.calls += 1
+            frame = self.env.render()
+            return frame[:200] if self.calls > 5 else frame
+
+    env = RecordVideo(Resizing(gym.make("CartPole-v1", render_mode="rgb_array")), str(tmp_path))
+    with pytest.warns(UserWarning, match="Recording stopped: .*first frame's size 600x400"):
+        play(env, 10)
+    env.close()
+    assert stream_info(tmp_path / "rl-video-episode-0.mp4")["frames"] == 5
+
+
+def test_encoder_options_reach_the_writer_and_bad_ones_fail_early(tmp_path):
+    env = gym.make("CartPole-v1", render_mode="rgb_array")
+    with pytest.raises(ValueError, match="speed must be"):
+        RecordVideo(env, str(tmp_path), speed=42)
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        RecordVideo(env, str(tmp_path), colour="blue")
+    small = RecordVideo(env, str(tmp_path / "q255"), quantizer=255)
+    play(small, 30)
+    small.close()
+    large = RecordVideo(
+        gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path / "q10"), quantizer=10
+    )
+    play(large, 30)
+    large.close()
+    assert (tmp_path / "q255" / "rl-video-episode-0.mp4").stat().st_size < (
+        tmp_path / "q10" / "rl-video-episode-0.mp4"
+    ).stat().st_size
+
+
+def test_vector_wrapper_needs_a_valid_render_mode(tmp_path):
+    envs = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="sync")
+    with pytest.raises(ValueError, match="Render mode is None"):
+        rlvideo.vector.RecordVideo(envs, str(tmp_path))
+
+
+def test_capped_cubic_schedule_matches_gymnasium():
+    assert [capped_cubic_video_schedule(e) for e in range(5000)] == [
+        gym_schedule(e) for e in range(5000)
+    ]
+
+
+def test_save_video_matches_gymnasium(tmp_path, cartpole_frames):
+    frames = cartpole_frames[:60]
+    kwargs = {
+        "episode_trigger": lambda e: True,
+        "step_trigger": lambda s: s % 20 == 0,
+        "video_length": 15,
+        "episode_index": 3,
+        "step_starting_index": 40,
+        "fps": 50,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gym_save_video(list(frames), str(tmp_path / "gym"), **kwargs)
+    save_video(list(frames), str(tmp_path / "ours"), **kwargs)
+    gym_names = sorted(p.name for p in (tmp_path / "gym").glob("*.mp4"))
+    our_names = sorted(p.name for p in (tmp_path / "ours").glob("*.mp4"))
+    assert (
+        our_names
+        == gym_names
+        == [
+            "rl-video-episode-3.mp4",
+            "rl-video-step-40.mp4",
+            "rl-video-step-60.mp4",
+            "rl-video-step-80.mp4",
+        ]
+    )
+    assert min_psnr(frames[:15], decode(tmp_path / "ours" / "rl-video-episode-3.mp4")) >= 40
+    # step 40 is frame 1 (frame 0 is the reset frame), step 60 is frame 21, ...
+    assert min_psnr(frames[21:36], decode(tmp_path / "ours" / "rl-video-step-60.mp4")) >= 40
+    assert len(decode(tmp_path / "ours" / "rl-video-step-80.mp4")) == 15
+
+
+def test_save_video_needs_fps(tmp_path, cartpole_frames):
+    with pytest.raises(TypeError, match="fps"):
+        save_video(cartpole_frames[:2], str(tmp_path))
