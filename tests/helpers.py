@@ -72,3 +72,20 @@ def gradient(height: int, width: int, t: int = 0) -> np.ndarray:
     g = 30 + min(2.0, 190 / max(height - 1, 1)) * y
     b = 128 + 90 * np.sin((x + y) / 40.0 + t / 5.0)
     return np.clip(np.stack([r, g, b], -1), 0, 255).astype(np.uint8)
+
+
+def cartpole_renders(count: int, seed: int) -> list[np.ndarray]:
+    """`count` real CartPole-v1 renders (400x600 RGB) from a seeded random policy."""
+    import gymnasium as gym
+
+    env = gym.make("CartPole-v1", render_mode="rgb_array")
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    frames = [env.render()]
+    while len(frames) < count:
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        if terminated or truncated:
+            env.reset()
+        frames.append(env.render())
+    env.close()
+    return frames

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from rlvideo._native import VideoWriter, check_options
+from rlvideo.schedules import capped_cubic_video_schedule
 
 try:  # warnings go through Gymnasium's logger when Gymnasium is there, like its wrappers'
     from gymnasium import logger as _logger
@@ -116,12 +117,6 @@ class VideoRecorder:
             self.on_video_saved(str(writer.path))
 
 
-def collect_garbage_if(gc_trigger: Callable[[int], bool] | None, episode_id: int) -> None:
-    """Gymnasium's wrappers run gc.collect() after a video when gc_trigger says so."""
-    if gc_trigger and gc_trigger(episode_id):
-        gc.collect()
-
-
 def prepare_folder(video_folder: str) -> str:
     """Absolute folder, created if missing, with Gymnasium's overwrite warning."""
     folder = os.path.abspath(video_folder)
@@ -143,3 +138,87 @@ def check_render_mode(render_mode: str | None) -> None:
             "Initialize your environment with a render_mode that returns an image, such as "
             "rgb_array."
         )
+
+
+class RecordingWrapperMixin:
+    """The parts of ``RecordVideo`` that are the same for single and vector envs. Goes first
+    in the bases, before the Gymnasium wrapper class, whose ``render``/``close`` it extends."""
+
+    env: Any
+    metadata: dict[str, Any]
+
+    def _setup_recording(
+        self,
+        video_folder: str,
+        episode_trigger: Callable[[int], bool] | None,
+        step_trigger: Callable[[int], bool] | None,
+        video_length: int,
+        name_prefix: str,
+        fps: float | None,
+        disable_logger: bool,
+        gc_trigger: Callable[[int], bool] | None,
+        on_video_saved: VideoCallback | None,
+        encoder_options: dict[str, Any],
+    ) -> None:
+        """Gymnasium 1.x's constructor logic: triggers, folder, fps and counters."""
+        if episode_trigger is None and step_trigger is None:
+            episode_trigger = capped_cubic_video_schedule
+        self.episode_trigger = episode_trigger
+        self.step_trigger = step_trigger
+        self.disable_logger = disable_logger  # kept for compatibility: there is no moviepy
+        self.gc_trigger = gc_trigger
+        self.video_folder = prepare_folder(video_folder)
+        if fps is None:
+            fps = self.metadata.get("render_fps", 30)
+        self.frames_per_sec = fps
+        self.name_prefix = name_prefix
+        self.video_length: float = video_length if video_length != 0 else float("inf")
+        self.render_history: list[Any] = []
+        self.step_id = -1
+        self.episode_id = -1
+        self._recorder = VideoRecorder(self.video_folder, fps, encoder_options, on_video_saved)
+
+    @property
+    def recording(self) -> bool:
+        """True while a video is being recorded."""
+        return self._recorder.recording
+
+    @property
+    def _video_name(self) -> str | None:
+        return self._recorder.video_name
+
+    def _record(self, frame: object) -> None:
+        """Adds a captured frame; ends a fixed-length video once it holds video_length + 1
+        frames, as Gymnasium does."""
+        if self._recorder.add(frame) and self._recorder.frames > self.video_length:
+            self.stop_recording()
+
+    def render(self) -> Any:
+        """The env's render, plus frames this wrapper took from an ``rgb_array_list`` env."""
+        render_out = super().render()  # type: ignore[misc]
+        if self.recording and isinstance(render_out, list):
+            for frame in render_out:
+                if not self._recorder.add(frame):
+                    break
+        if self.render_history:
+            history, self.render_history = self.render_history, []
+            return history + render_out
+        return render_out
+
+    def close(self, **kwargs: Any) -> None:
+        """Close the env(s), then wait until every video is complete."""
+        super().close(**kwargs)  # type: ignore[misc]
+        self._recorder.close()
+
+    def start_recording(self, video_name: str) -> None:
+        """Start a new recording, stopping the current one first."""
+        if self.recording:
+            self.stop_recording()
+        self._recorder.start(video_name)
+
+    def stop_recording(self) -> None:
+        """Stop the current recording; the video finishes encoding in the background."""
+        assert self.recording, "stop_recording was called, but no recording was started"
+        self._recorder.stop()
+        if self.gc_trigger and self.gc_trigger(self.episode_id):
+            gc.collect()

@@ -6,20 +6,13 @@ from collections.abc import Callable
 from typing import Any, Generic, SupportsFloat
 
 import gymnasium as gym
-from gymnasium.core import ActType, ObsType, RenderFrame
+from gymnasium.core import ActType, ObsType
 
-from rlvideo._recorder import (
-    VideoCallback,
-    VideoRecorder,
-    check_render_mode,
-    collect_garbage_if,
-    prepare_folder,
-    warn,
-)
-from rlvideo.schedules import capped_cubic_video_schedule
+from rlvideo._recorder import RecordingWrapperMixin, VideoCallback, check_render_mode, warn
 
 
 class RecordVideo(
+    RecordingWrapperMixin,
     gym.Wrapper[ObsType, ActType, ObsType, ActType],
     Generic[ObsType, ActType],
     gym.utils.RecordConstructorArgs,
@@ -81,32 +74,18 @@ class RecordVideo(
         )
         gym.Wrapper.__init__(self, env)
         check_render_mode(env.render_mode)
-        if episode_trigger is None and step_trigger is None:
-            episode_trigger = capped_cubic_video_schedule
-
-        self.episode_trigger = episode_trigger
-        self.step_trigger = step_trigger
-        self.disable_logger = disable_logger  # kept for compatibility: there is no moviepy
-        self.gc_trigger = gc_trigger
-        self.video_folder = prepare_folder(video_folder)
-        if fps is None:
-            fps = self.metadata.get("render_fps", 30)
-        self.frames_per_sec = fps
-        self.name_prefix = name_prefix
-        self.video_length: float = video_length if video_length != 0 else float("inf")
-        self.render_history: list[RenderFrame] = []
-        self.step_id = -1
-        self.episode_id = -1
-        self._recorder = VideoRecorder(self.video_folder, fps, encoder_options, on_video_saved)
-
-    @property
-    def recording(self) -> bool:
-        """True while a video is being recorded."""
-        return self._recorder.recording
-
-    @property
-    def _video_name(self) -> str | None:
-        return self._recorder.video_name
+        self._setup_recording(
+            video_folder,
+            episode_trigger,
+            step_trigger,
+            video_length,
+            name_prefix,
+            fps,
+            disable_logger,
+            gc_trigger,
+            on_video_saved,
+            encoder_options,
+        )
 
     def _capture_frame(self) -> None:
         assert self.recording, "Cannot capture a frame, recording wasn't started."
@@ -120,8 +99,7 @@ class RecordVideo(
                 return
             self.render_history += frame
             frame = frame[-1]
-        if self._recorder.add(frame) and self._recorder.frames > self.video_length:
-            self.stop_recording()
+        self._record(frame)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -152,32 +130,3 @@ class RecordVideo(
         if recorder.pending:
             recorder.poll()
         return obs, rew, terminated, truncated, info
-
-    def render(self) -> RenderFrame | list[RenderFrame]:
-        """The env's render, plus frames this wrapper took from an ``rgb_array_list`` env."""
-        render_out = super().render()
-        if self.recording and isinstance(render_out, list):
-            for frame in render_out:
-                if not self._recorder.add(frame):
-                    break
-        if self.render_history:
-            history, self.render_history = self.render_history, []
-            return history + render_out
-        return render_out
-
-    def close(self) -> None:
-        """Close the env, then wait until every video is complete."""
-        super().close()
-        self._recorder.close()
-
-    def start_recording(self, video_name: str) -> None:
-        """Start a new recording, stopping the current one first."""
-        if self.recording:
-            self.stop_recording()
-        self._recorder.start(video_name)
-
-    def stop_recording(self) -> None:
-        """Stop the current recording; the video finishes encoding in the background."""
-        assert self.recording, "stop_recording was called, but no recording was started"
-        self._recorder.stop()
-        collect_garbage_if(self.gc_trigger, self.episode_id)

@@ -8,18 +8,10 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.core import ActType, ObsType, RenderFrame
+from gymnasium.core import ActType, ObsType
 from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
 
-from rlvideo._recorder import (
-    VideoCallback,
-    VideoRecorder,
-    check_render_mode,
-    collect_garbage_if,
-    prepare_folder,
-    warn,
-)
-from rlvideo.schedules import capped_cubic_video_schedule
+from rlvideo._recorder import RecordingWrapperMixin, VideoCallback, check_render_mode, warn
 
 __all__ = ["RecordVideo"]
 
@@ -43,6 +35,7 @@ def grid_shape(
 
 
 class RecordVideo(
+    RecordingWrapperMixin,
     VectorWrapper[ObsType, ActType, ObsType, ActType, np.ndarray],
     gym.utils.RecordConstructorArgs,
 ):
@@ -96,8 +89,6 @@ class RecordVideo(
             disable_logger=disable_logger,
         )
         check_render_mode(env.render_mode)
-        if episode_trigger is None and step_trigger is None:
-            episode_trigger = capped_cubic_video_schedule
 
         autoreset_mode = env.metadata.get("autoreset_mode", None)
         if autoreset_mode is None:
@@ -114,34 +105,23 @@ class RecordVideo(
                 "contain the last frame of the episode."
             )
         self.has_autoreset = False
-        self.episode_trigger = episode_trigger
-        self.step_trigger = step_trigger
-        self.disable_logger = disable_logger  # kept for compatibility: there is no moviepy
-        self.gc_trigger = gc_trigger
         self.record_first_only = record_first_only
         self.video_aspect_ratio = video_aspect_ratio
         self.frame_rows = -1
         self.frame_cols = -1
-        self.video_folder = prepare_folder(video_folder)
-        if fps is None:
-            fps = self.metadata.get("render_fps", 30)
-        self.frames_per_sec = fps
-        self.name_prefix = name_prefix
-        self.video_length: float = video_length if video_length != 0 else float("inf")
-        self.render_history: list[RenderFrame] = []
-        self.step_id = -1
-        self.episode_id = -1
-        self._recorder = VideoRecorder(self.video_folder, fps, encoder_options, on_video_saved)
+        self._setup_recording(
+            video_folder,
+            episode_trigger,
+            step_trigger,
+            video_length,
+            name_prefix,
+            fps,
+            disable_logger,
+            gc_trigger,
+            on_video_saved,
+            encoder_options,
+        )
         self._grid: np.ndarray | None = None
-
-    @property
-    def recording(self) -> bool:
-        """True while a video is being recorded."""
-        return self._recorder.recording
-
-    @property
-    def _video_name(self) -> str | None:
-        return self._recorder.video_name
 
     def _tile(self, frames: Sequence[np.ndarray]) -> np.ndarray:
         """All frames in one picture. The grid buffer is reused: VideoWriter.write copies it."""
@@ -172,8 +152,7 @@ class RecordVideo(
             except (ValueError, TypeError, AttributeError, IndexError) as error:
                 self._recorder.stop_with_warning(f"cannot tile the environments' frames: {error}")
                 return
-        if self._recorder.add(frame) and self._recorder.frames > self.video_length:
-            self.stop_recording()
+        self._record(frame)
 
     def _new_episode(self) -> None:
         self.episode_id += 1
@@ -216,32 +195,3 @@ class RecordVideo(
         if recorder.pending:
             recorder.poll()
         return obs, rewards, terminations, truncations, info
-
-    def render(self) -> RenderFrame | list[RenderFrame]:
-        """The env's render, plus frames this wrapper took from an ``rgb_array_list`` env."""
-        render_out = super().render()
-        if self.recording and isinstance(render_out, list):
-            for frame in render_out:
-                if not self._recorder.add(frame):
-                    break
-        if self.render_history:
-            history, self.render_history = self.render_history, []
-            return history + render_out
-        return render_out
-
-    def close(self, **kwargs: Any) -> None:
-        """Close the envs, then wait until every video is complete."""
-        super().close(**kwargs)
-        self._recorder.close()
-
-    def start_recording(self, video_name: str) -> None:
-        """Start a new recording, stopping the current one first."""
-        if self.recording:
-            self.stop_recording()
-        self._recorder.start(video_name)
-
-    def stop_recording(self) -> None:
-        """Stop the current recording; the video finishes encoding in the background."""
-        assert self.recording, "stop_recording was called, but no recording was started"
-        self._recorder.stop()
-        collect_garbage_if(self.gc_trigger, self.episode_id)
