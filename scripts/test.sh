@@ -22,5 +22,8 @@ assert info['frames'] == 250 and (info['width'], info['height']) == (320, 240), 
 print('example video decodes:', info)
 "
 
+echo "==> release wheel: abi3, manylinux, installs and runs without Rust"
+scripts/check_wheel.sh
+
 echo "==> pytest"
 .venv/bin/python -m pytest tests -q "$@"
