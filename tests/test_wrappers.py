@@ -187,3 +187,30 @@ def test_save_video_matches_gymnasium(tmp_path, cartpole_frames):
 def test_save_video_needs_fps(tmp_path, cartpole_frames):
     with pytest.raises(TypeError, match="fps"):
         save_video(cartpole_frames[:2], str(tmp_path))
+
+
+def test_render_passes_history_through_like_gymnasium(tmp_path):
+    """With rgb_array_list, frames the wrapper took from the env come back from render()."""
+    from gymnasium.wrappers import RecordVideo as GymRecordVideo
+
+    def lengths(cls, folder: Path) -> list[int]:
+        env = cls(
+            gym.make("CartPole-v1", render_mode="rgb_array_list"),
+            str(folder),
+            episode_trigger=lambda e: e % 2 == 0,
+        )
+        out = []
+        rng = np.random.default_rng(1)
+        env.reset(seed=2)
+        for step in range(60):
+            *_, terminated, truncated, _ = env.step(int(rng.integers(2)))
+            if step % 7 == 0:
+                out.append(len(env.render()))
+            if terminated or truncated:
+                env.reset()
+        env.close()
+        return out
+
+    ours = lengths(RecordVideo, tmp_path / "ours")
+    assert ours == lengths(GymRecordVideo, tmp_path / "gym")
+    assert max(ours) > 1  # the history really was handed back
