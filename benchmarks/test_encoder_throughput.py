@@ -1,6 +1,7 @@
-"""Frames per second through the whole pipeline (frames in -> finished MP4), rlvideo beside
-ffmpeg's librav1e at identical rav1e settings, and ffmpeg libx264 -preset medium (what
-Gymnasium's moviepy path uses) as a reference line.
+"""Frames per second through the whole pipeline (frames in -> finished MP4): rlvideo's
+defaults; rlvideo with rav1e's plain speed preset (``rl_tuning=False``) beside ffmpeg's
+librav1e at identical rav1e settings; and ffmpeg libx264 -preset medium (what Gymnasium's
+moviepy path uses) as a reference line.
 
     .venv/bin/python -m pytest benchmarks/test_encoder_throughput.py --benchmark-only
 """
@@ -13,18 +14,19 @@ from benchmarks.peers import X264_MEDIUM, ffmpeg_encode, librav1e_args
 from rlvideo import VideoWriter
 from tests.helpers import stream_info
 
-SETTINGS = {"speed": 10, "quantizer": 100, "threads": 2, "tiles": 0}
+SETTINGS = {"speed": 10, "quantizer": 100, "threads": 2, "tiles": 2}
 FPS = 50
 
 
-def rlvideo_encode(frames, path) -> None:
-    with VideoWriter(path, FPS, **SETTINGS) as writer:
+def rlvideo_encode(frames, path, **options) -> None:
+    with VideoWriter(path, FPS, **SETTINGS, **options) as writer:
         for frame in frames:
             writer.write(frame)
 
 
 PEERS = {
     "rlvideo": rlvideo_encode,
+    "rlvideo-rav1e-preset": lambda frames, path: rlvideo_encode(frames, path, rl_tuning=False),
     "ffmpeg-librav1e": lambda frames, path: ffmpeg_encode(
         frames, path, FPS, librav1e_args(**SETTINGS)
     ),

@@ -92,6 +92,15 @@ def test_rav1e_bottom_edge_with_a_short_last_superblock_row(tmp_path):
     assert min_psnr(frames, decode(tmp_path / "edge.mp4")) >= 40
 
 
+def test_rl_tuning_changes_the_encoding_not_the_frames(tmp_path, cartpole_frames):
+    frames = cartpole_frames[:30]
+    write_all(tmp_path / "tuned.mp4", frames)
+    write_all(tmp_path / "preset.mp4", frames, rl_tuning=False)
+    assert (tmp_path / "tuned.mp4").read_bytes() != (tmp_path / "preset.mp4").read_bytes()
+    for name in ("tuned.mp4", "preset.mp4"):
+        assert min_psnr(frames, decode(tmp_path / name)) >= 40
+
+
 def test_rgba_ignores_alpha_and_gray_is_gray(tmp_path):
     rgb = [gradient(64, 80, t) for t in range(5)]
     rng = np.random.default_rng(0)

@@ -23,6 +23,7 @@ def check_options(
     keyframe_interval: int = 240,
     memory_budget: int = ...,
     low_latency: bool = True,
+    rl_tuning: bool = True,
 ) -> None:
     """Raise ``ValueError`` if ``VideoWriter(path, fps, **options)`` would reject them."""
 
@@ -57,6 +58,7 @@ class VideoWriter:
         keyframe_interval: int = 240,
         memory_budget: int = ...,
         low_latency: bool = True,
+        rl_tuning: bool = True,
     ) -> None: ...
     def write(self, frame: npt.NDArray[np.uint8]) -> None:
         """Queue one frame. Blocks only while ``memory_budget`` bytes are already queued.

@@ -33,7 +33,7 @@ impl PyVideoWriter {
     #[pyo3(signature = (
         path, fps = 30.0, *, speed = 10, quantizer = 100, threads = 0, tiles = 0,
         keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET,
-        low_latency = true
+        low_latency = true, rl_tuning = true
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -47,6 +47,7 @@ impl PyVideoWriter {
         keyframe_interval: u64,
         memory_budget: usize,
         low_latency: bool,
+        rl_tuning: bool,
     ) -> PyResult<Self> {
         let options = EncoderOptions {
             speed,
@@ -56,6 +57,7 @@ impl PyVideoWriter {
             keyframe_interval,
             memory_budget,
             low_latency,
+            rl_tuning,
         };
         let writer = py
             .detach(|| VideoWriter::create(&path, fps, options))
@@ -221,7 +223,8 @@ fn is_fatal(err: &rlvideo::Error) -> bool {
 #[pyfunction]
 #[pyo3(signature = (
     fps = 30.0, *, speed = 10, quantizer = 100, threads = 0, tiles = 0,
-    keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET, low_latency = true
+    keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET, low_latency = true,
+    rl_tuning = true
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check_options(
@@ -233,6 +236,7 @@ pub(crate) fn check_options(
     keyframe_interval: u64,
     memory_budget: usize,
     low_latency: bool,
+    rl_tuning: bool,
 ) -> PyResult<()> {
     rlvideo::FrameRate::from_fps(fps).map_err(to_py)?;
     EncoderOptions {
@@ -243,6 +247,7 @@ pub(crate) fn check_options(
         keyframe_interval,
         memory_budget,
         low_latency,
+        rl_tuning,
     }
     .validate()
     .map_err(to_py)

@@ -24,6 +24,10 @@ pub struct EncoderOptions {
     pub memory_budget: usize,
     /// Encode without frame reordering: less latency and memory, slightly larger files.
     pub low_latency: bool,
+    /// Apply rlvideo's measured tweaks on top of rav1e's speed preset (at speed 10: CDEF
+    /// off, one frame of RDO lookahead). `false` uses rav1e's preset exactly, as other
+    /// rav1e front ends (ffmpeg's librav1e) do.
+    pub rl_tuning: bool,
 }
 
 /// Default queue budget: about 256 MiB of frames waiting for the encoder.
@@ -39,6 +43,7 @@ impl Default for EncoderOptions {
             keyframe_interval: 240,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             low_latency: true,
+            rl_tuning: true,
         }
     }
 }
