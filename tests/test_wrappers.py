@@ -214,3 +214,29 @@ def test_render_passes_history_through_like_gymnasium(tmp_path):
     ours = lengths(RecordVideo, tmp_path / "ours")
     assert ours == lengths(GymRecordVideo, tmp_path / "gym")
     assert max(ours) > 1  # the history really was handed back
+
+
+@pytest.mark.parametrize("prefix", ["../escape", "sub/dir", "a\0b", "/abs"])
+def test_name_prefix_cannot_leave_the_video_folder(tmp_path, prefix):
+    env = gym.make("CartPole-v1", render_mode="rgb_array")
+    with pytest.raises(ValueError, match="name_prefix must be a plain file name"):
+        RecordVideo(env, str(tmp_path / "videos"), name_prefix=prefix)
+    assert not list(tmp_path.rglob("*.mp4"))
+
+
+def test_start_recording_checks_the_name_too(tmp_path):
+    env = RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path / "v"))
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="video name must be a plain file name"):
+        env.start_recording("../outside")
+    env.close()
+    assert not (tmp_path / "outside.mp4").exists()
+
+
+def test_dot_dot_inside_a_name_stays_inside(tmp_path):
+    env = RecordVideo(
+        gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path / "v"), name_prefix=".."
+    )
+    play(env, 3)
+    env.close()
+    assert [p.name for p in (tmp_path / "v").iterdir()] == ["..-episode-0.mp4"]

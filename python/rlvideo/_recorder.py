@@ -57,6 +57,7 @@ class VideoRecorder:
         self.pending: list[VideoWriter] = []
 
     def start(self, video_name: str) -> None:
+        check_file_name(video_name, "video name")
         self.video_name = video_name
         self.recording = True
         self.frames = 0
@@ -78,6 +79,15 @@ class VideoRecorder:
         except (TypeError, ValueError) as error:
             self.stop_with_warning(str(error))
             return False
+        except BaseException:
+            if self.writer.closed:
+                # The background work failed (a full disk, say): this video is lost and the
+                # error goes to the caller; the next trigger starts afresh.
+                self.writer = None
+                self.video_name = None
+                self.recording = False
+                self.frames = 0
+            raise  # (a Ctrl-C while waiting for room leaves the recording as it was)
         self.frames += 1
         return True
 
@@ -130,6 +140,17 @@ def prepare_folder(video_folder: str) -> str:
     return folder
 
 
+def check_file_name(name: str, what: str) -> None:
+    """Names become file names inside video_folder; nothing may lead outside it."""
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str, got {type(name).__name__}")
+    separators = {os.sep, os.altsep, "\0"} - {None}
+    if any(sep in name for sep in separators):
+        raise ValueError(
+            f"{what} must be a plain file name without path separators or NUL, got {name!r}"
+        )
+
+
 def check_render_mode(render_mode: str | None) -> None:
     """Rejects render modes that produce no image, with Gymnasium's message."""
     if render_mode in {None, "human", "ansi"}:
@@ -161,6 +182,7 @@ class RecordingWrapperMixin:
         encoder_options: dict[str, Any],
     ) -> None:
         """Gymnasium 1.x's constructor logic: triggers, folder, fps and counters."""
+        check_file_name(name_prefix, "name_prefix")
         if episode_trigger is None and step_trigger is None:
             episode_trigger = capped_cubic_video_schedule
         self.episode_trigger = episode_trigger

@@ -22,6 +22,11 @@ pub(crate) struct FrameLayout {
 unsafe impl Send for FrameLayout {}
 
 impl FrameLayout {
+    /// Bytes the frame takes once packed into the writer's queue.
+    pub(crate) fn packed_len(&self) -> usize {
+        self.width * self.height * self.format.channels()
+    }
+
     /// A view of the bytes the layout describes.
     ///
     /// # Safety

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use numpy::{PyArrayDyn, PyArrayMethods};
 use pyo3::prelude::*;
@@ -10,6 +11,9 @@ use rlvideo::{EncoderOptions, Summary, VideoWriter};
 
 use crate::errors::to_py;
 use crate::frame::layout_of;
+
+/// How often a blocked `write`/`close` looks for pending signals (Ctrl-C).
+const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
 
 /// State behind the Python object: the open writer, or what it wrote once closed.
 struct State {
@@ -80,6 +84,17 @@ impl PyVideoWriter {
         // Hold a read-only borrow so no Rust code mutates the array while we read it.
         let _borrow = frame.cast::<PyArrayDyn<u8>>()?.try_readonly()?;
         let state = &self.state;
+        // Wait for room in slices, so Ctrl-C (KeyboardInterrupt) is honoured while the
+        // encoder is behind; once there is room, `write` does not block.
+        let bytes = layout.packed_len();
+        while !py.detach(|| {
+            lock(state)
+                .writer
+                .as_ref()
+                .is_none_or(|w| w.wait_for_room(bytes, SIGNAL_CHECK_INTERVAL))
+        }) {
+            py.check_signals()?;
+        }
         let result = py.detach(move || {
             let mut guard = lock(state);
             let state = &mut *guard;
@@ -105,14 +120,24 @@ impl PyVideoWriter {
     #[pyo3(signature = (wait = true))]
     fn close(&self, py: Python<'_>, wait: bool) -> PyResult<()> {
         let state = &self.state;
+        if let Some(writer) = lock(state).writer.as_mut() {
+            writer.end_input(); // never blocks: it only closes the queue
+        }
+        if !wait {
+            return Ok(());
+        }
+        // Wait in slices so Ctrl-C is honoured; the video goes on encoding if interrupted,
+        // and a later close() waits for it again.
+        while !py.detach(|| {
+            lock(state)
+                .writer
+                .as_ref()
+                .is_none_or(|w| w.wait_finished(SIGNAL_CHECK_INTERVAL))
+        }) {
+            py.check_signals()?;
+        }
         py.detach(|| {
             let mut state = lock(state);
-            if !wait {
-                if let Some(writer) = state.writer.as_mut() {
-                    writer.end_input();
-                }
-                return Ok(());
-            }
             let Some(writer) = state.writer.take() else {
                 return Ok(());
             };

@@ -1,6 +1,7 @@
 //! Back-pressure: how many bytes of frames may wait for the encoder thread.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// A counting semaphore over bytes. `acquire` blocks while the budget is spent; the
 /// consumer `release`s as it finishes each frame, or `close`s when it stops early so no
@@ -39,6 +40,36 @@ impl ByteBudget {
             return false;
         }
         state.queued += bytes;
+        true
+    }
+
+    /// Waits up to `timeout` until `acquire(bytes)` would return at once (room, or the
+    /// consumer gone). Lets a caller wait in slices and stay responsive (to Ctrl-C, say).
+    pub fn wait_for_room(&self, bytes: usize, timeout: Duration) -> bool {
+        self.wait_until(timeout, |s| {
+            s.closed || s.queued == 0 || s.queued + bytes <= self.limit
+        })
+    }
+
+    /// Waits up to `timeout` for `close`; true once the consumer is gone.
+    pub fn wait_closed(&self, timeout: Duration) -> bool {
+        self.wait_until(timeout, |s| s.closed)
+    }
+
+    fn wait_until(&self, timeout: Duration, ready: impl Fn(&State) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        while !ready(&state) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = self
+                .room
+                .wait_timeout(state, left)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
         true
     }
 
@@ -85,6 +116,18 @@ mod tests {
         budget.release(8);
         assert!(waiter.join().unwrap());
         assert_eq!(budget.queued(), 8);
+    }
+
+    #[test]
+    fn waits_time_out_and_succeed() {
+        let budget = ByteBudget::new(10);
+        assert!(budget.acquire(8));
+        assert!(!budget.wait_for_room(8, Duration::from_millis(20)));
+        assert!(budget.wait_for_room(2, Duration::ZERO));
+        assert!(!budget.wait_closed(Duration::from_millis(20)));
+        budget.close();
+        assert!(budget.wait_closed(Duration::ZERO));
+        assert!(budget.wait_for_room(100, Duration::ZERO));
     }
 
     #[test]

@@ -101,20 +101,20 @@ impl Mp4Muxer {
         let mut file = self
             .out
             .into_inner()
-            .map_err(|e| Error::io("cannot write", &path, e.into_error()))?;
+            .map_err(|e| Error::io("cannot write the video", &path, e.into_error()))?;
         let patch = (|| {
             file.seek(SeekFrom::Start(MDAT_SIZE_OFFSET))?;
             file.write_all(&self.mdat_len.to_be_bytes())?;
             file.sync_all()
         })();
-        patch.map_err(|e| Error::io("cannot write", &path, e))?;
+        patch.map_err(|e| Error::io("cannot write the video", &path, e))?;
         Ok(total)
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         self.out
             .write_all(bytes)
-            .map_err(|e| Error::io("cannot write", &self.path, e))
+            .map_err(|e| Error::io("cannot write the video", &self.path, e))
     }
 
     fn moov(&self, dims: Dimensions, rate: FrameRate) -> Result<Moov> {

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,26 +53,34 @@ pub(crate) fn run(job: Job) -> Result<Summary> {
     let final_path = job.final_path.clone();
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| encode_all(job)))
         .unwrap_or_else(|payload| Err(Error::ThreadPanicked(panic_message(&payload))));
-    // Wake any producer blocked on the budget: nobody will consume its frame now.
+    let result = settle(outcome, &temp_path, &final_path);
+    // Last: wakes any producer blocked on the budget (nobody will take its frame now) and
+    // tells `VideoWriter::wait_finished` the file is final.
     budget.close();
+    result
+}
+
+/// Renames a complete video to its final name; removes the temporary file otherwise.
+fn settle(outcome: Result<Summary>, temp_path: &Path, final_path: &Path) -> Result<Summary> {
     match outcome {
         Ok(summary) if summary.frames > 0 => {
-            std::fs::rename(&temp_path, &final_path)
-                .map_err(|e| Error::io("cannot rename the finished video to", &final_path, e))
+            std::fs::rename(temp_path, final_path)
+                .map_err(|e| Error::io("cannot rename the finished video to", final_path, e))
                 .inspect_err(|_| {
-                    let _ = std::fs::remove_file(&temp_path);
+                    let _ = std::fs::remove_file(temp_path);
                 })?;
             Ok(summary)
         }
         other => {
-            let _ = std::fs::remove_file(&temp_path);
+            let _ = std::fs::remove_file(temp_path);
             other
         }
     }
 }
 
 fn encode_all(job: Job) -> Result<Summary> {
-    let mut muxer = Mp4Muxer::new(job.file, job.temp_path.clone())?;
+    // Errors name the final path: the one the caller knows (the file is still temporary).
+    let mut muxer = Mp4Muxer::new(job.file, job.final_path.clone())?;
     let mut encoder: Option<Encoder> = None;
     for frame in job.frames.iter() {
         let bytes = frame.data.len();

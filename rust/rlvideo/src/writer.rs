@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -155,6 +156,19 @@ impl VideoWriter {
     /// `finish` will not wait.
     pub fn is_finished(&self) -> bool {
         self.worker.as_ref().is_none_or(|w| w.is_finished())
+    }
+
+    /// Waits up to `timeout` until `write` of a `bytes`-byte frame would not block. Lets a
+    /// caller wait in slices, e.g. to notice Ctrl-C between them; `write` itself blocks
+    /// until there is room.
+    pub fn wait_for_room(&self, bytes: usize, timeout: Duration) -> bool {
+        self.budget.wait_for_room(bytes, timeout)
+    }
+
+    /// After [`end_input`](Self::end_input): waits up to `timeout` for the encoder thread to
+    /// finish; true once [`finish`](Self::finish) will return at once.
+    pub fn wait_finished(&self, timeout: Duration) -> bool {
+        self.worker.is_none() || self.budget.wait_closed(timeout)
     }
 
     /// The path the finished video will have.

@@ -1,0 +1,123 @@
+"""Write failures on the background thread (simulated with RLIMIT_FSIZE: the kernel refuses
+to grow a file past a limit, as with a full disk): a clear OSError naming the video, earlier
+videos intact, no debris, and recording works again once space returns."""
+
+from __future__ import annotations
+
+import errno
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.helpers import stream_info
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRELUDE = f"""
+import json, os, resource, signal, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+import numpy as np
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+
+def limit(size):
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
+
+def noise(rng):
+    return rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)  # incompressible
+"""
+
+
+def run(body: str) -> dict:
+    script = PRELUDE + textwrap.dedent(body)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_writer_reports_a_failed_write_and_leaves_no_partial_file(tmp_path):
+    out = run(
+        f"""
+        from rlvideo import VideoWriter
+        folder = {str(tmp_path)!r}
+        rng = np.random.default_rng(0)
+        with VideoWriter(folder + "/before.mp4", 30) as w:
+            for _ in range(5):
+                w.write(noise(rng))
+        limit(200_000)
+        result = {{}}
+        w = VideoWriter(folder + "/full.mp4", 30, quantizer=0)
+        try:
+            for _ in range(500):
+                w.write(noise(rng))
+            w.close()
+        except OSError as e:
+            result = {{"errno": e.errno, "filename": e.filename, "message": str(e)}}
+        result["closed"] = w.closed
+        w.close()  # nothing left to do: no second error
+        limit(resource.RLIM_INFINITY)
+        with VideoWriter(folder + "/after.mp4", 30) as w:
+            for _ in range(5):
+                w.write(noise(rng))
+        print(json.dumps(result))
+        """
+    )
+    assert out["errno"] == errno.EFBIG
+    assert out["filename"] == str(tmp_path / "full.mp4")
+    assert "cannot write the video" in out["message"]
+    assert out["closed"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["after.mp4", "before.mp4"]
+    assert stream_info(tmp_path / "before.mp4")["frames"] == 5
+    assert stream_info(tmp_path / "after.mp4")["frames"] == 5
+
+
+def test_record_video_raises_from_step_then_records_the_next_episode(tmp_path):
+    out = run(
+        f"""
+        import gymnasium as gym
+        from rlvideo import RecordVideo
+
+        class Noisy(gym.Wrapper):
+            rng = np.random.default_rng(1)
+            def render(self):
+                return noise(self.rng)
+
+        env = RecordVideo(Noisy(gym.make("CartPole-v1", render_mode="rgb_array")),
+                          {str(tmp_path)!r}, episode_trigger=lambda e: e in wanted, quantizer=0,
+                          fps=30)
+        errors = []
+        wanted = {{0, 1}}  # episode ids to record
+
+        def play(episode, steps):
+            try:
+                env.reset(seed=episode)
+                for _ in range(steps):
+                    env.step(0)
+                    env.unwrapped.state = np.zeros(4)  # keep the episode going
+            except OSError as e:
+                errors.append([episode, e.errno, e.filename])
+
+        limit(300_000)  # room for a 6-frame video (~200 kB), not a 41-frame one (~1.4 MB)
+        play(0, 5)
+        play(1, 40)
+        deadline = time.monotonic() + 60  # unrecorded episodes run until the background
+        while not errors and time.monotonic() < deadline:  # failure surfaces
+            play(2, 40)
+        limit(resource.RLIM_INFINITY)  # space is back
+        wanted.add(env.episode_id + 1)
+        play(3, 40)
+        env.close()
+        print(json.dumps(errors))
+        """
+    )
+    # Episode 1's video could not be written: one OSError naming it, raised from a later
+    # step() or reset() on the caller's thread; the loop went on.
+    assert [e[1:] for e in out] == [[errno.EFBIG, str(tmp_path / "rl-video-episode-1.mp4")]]
+    files = {p.name: stream_info(p)["frames"] for p in tmp_path.iterdir()}
+    last = max(files, key=lambda n: int(n.split("-")[-1][:-4]))
+    assert files.pop("rl-video-episode-0.mp4") == 6
+    assert files == {last: 41}

@@ -1,0 +1,98 @@
+"""Ctrl-C and abrupt exits: a KeyboardInterrupt during a blocking write()/close() is honoured,
+and an interpreter that exits without close() leaves complete videos and no debris."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rlvideo import VideoWriter
+from tests.helpers import gradient, stream_info
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Interrupter:
+    """Sends SIGINT to this process after a delay and remembers when."""
+
+    def __init__(self, delay: float) -> None:
+        self.sent_at = 0.0
+        self.timer = threading.Timer(delay, self._fire)
+        self.timer.start()
+
+    def _fire(self) -> None:
+        self.sent_at = time.monotonic()
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+# Big frames make every encode take a good fraction of a second on this machine, so a
+# Ctrl-C lands while write()/close() is blocked waiting for the encoder.
+BIG = gradient(2048, 2048)
+
+
+def test_keyboard_interrupt_during_a_blocked_write(tmp_path):
+    writer = VideoWriter(tmp_path / "ctrl-c.mp4", 30, memory_budget=1)
+    interrupter = Interrupter(0.5)
+    with pytest.raises(KeyboardInterrupt):
+        for t in range(100):  # each write waits for the previous frame's encode
+            writer.write(np.roll(BIG, t, axis=1))
+    honoured_after = time.monotonic() - interrupter.sent_at
+    assert honoured_after < 0.3, f"KeyboardInterrupt took {honoured_after:.2f} s"
+    writer.close()  # the frames written before Ctrl-C still make a complete video
+    assert 1 <= stream_info(tmp_path / "ctrl-c.mp4")["frames"] == writer.frames < 100
+
+
+def test_keyboard_interrupt_during_close_then_close_again(tmp_path):
+    path = tmp_path / "ctrl-c-close.mp4"
+    writer = VideoWriter(path, 30)
+    for t in range(6):
+        writer.write(np.roll(BIG, t, axis=1))
+    interrupter = Interrupter(0.2)
+    with pytest.raises(KeyboardInterrupt):
+        writer.close()
+    assert time.monotonic() - interrupter.sent_at < 0.3
+    assert not writer.done and not path.exists()
+    writer.close()  # waits again, and the video is complete
+    assert stream_info(path)["frames"] == 6
+
+
+def test_exception_escaping_the_loop_still_leaves_complete_videos(tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        import gymnasium as gym
+        from rlvideo import RecordVideo
+        env = RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), {str(tmp_path)!r},
+                          episode_trigger=lambda e: True)
+        env.reset(seed=0)
+        for step in range(200):
+            *_, terminated, truncated, _ = env.step(step % 2)
+            if terminated or truncated:
+                env.reset()
+        raise RuntimeError("training crashed")  # no env.close()
+        """
+    )
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1 and "training crashed" in proc.stderr
+    assert time.monotonic() - started < 60
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names and all(n.startswith("rl-video-episode-") and n.endswith(".mp4") for n in names)
+    for name in names:
+        assert stream_info(tmp_path / name)["frames"] > 0  # every file opens and decodes
+    # The episode in progress at the crash was finished, not dropped: ids 0..N are all there.
+    ids = sorted(int(n.split("-")[-1][:-4]) for n in names)
+    assert ids == list(range(len(ids)))
