@@ -12,6 +12,8 @@ cargo clippy --release --workspace --all-targets -- -D warnings
 
 echo "==> cargo test (release: rav1e is tens of times slower unoptimised)"
 cargo test --release --workspace
+# Background-failure paths, with a test-only hook (rebuilds only the rlvideo crates).
+cargo test --release --workspace --features rlvideo/fault-injection --test roundtrip encoder_failure
 example_out="$(mktemp -d)/bouncing_ball.mp4"
 target/release/examples/bouncing_ball "$example_out"  # built by cargo test
 .venv/bin/python -c "

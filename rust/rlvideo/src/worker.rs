@@ -82,7 +82,15 @@ fn encode_all(job: Job) -> Result<Summary> {
     // Errors name the final path: the one the caller knows (the file is still temporary).
     let mut muxer = Mp4Muxer::new(job.file, job.final_path.clone())?;
     let mut encoder: Option<Encoder> = None;
-    for frame in job.frames.iter() {
+    #[cfg(feature = "fault-injection")]
+    let fail_at = injected_failure(&job.final_path);
+    for (_index, frame) in job.frames.iter().enumerate() {
+        #[cfg(feature = "fault-injection")]
+        if Some(_index as u64) == fail_at {
+            return Err(Error::Encoder(format!(
+                "injected failure at frame {_index}"
+            )));
+        }
         let bytes = frame.data.len();
         let enc = match encoder.as_mut() {
             Some(enc) => enc,
@@ -121,6 +129,17 @@ fn encode_all(job: Job) -> Result<Summary> {
         width: enc.dims.width,
         height: enc.dims.height,
     })
+}
+
+/// The frame index in a file name containing "rlvideo-fail-encoder-at-N".
+#[cfg(feature = "fault-injection")]
+fn injected_failure(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    let rest = &name[name.find("rlvideo-fail-encoder-at-")? + "rlvideo-fail-encoder-at-".len()..];
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {

@@ -344,3 +344,51 @@ fn end_input_finishes_in_the_background() {
     );
     assert_eq!(writer.finish().unwrap().frames, 10);
 }
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
+    let dir = TempDir::new();
+    let pixels = gradient(64, 48, 0);
+    let frame = || FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb).unwrap();
+
+    // Failing mid-stream: a later write (or finish) reports it; nothing aborts.
+    let path = dir.path().join("rlvideo-fail-encoder-at-3.mp4");
+    let mut writer = VideoWriter::create(
+        &path,
+        30.0,
+        EncoderOptions {
+            memory_budget: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut error = None;
+    for _ in 0..50 {
+        if let Err(e) = writer.write(frame()) {
+            error = Some(e);
+            break;
+        }
+    }
+    let error = error
+        .or_else(|| writer.finish().err())
+        .expect("the failure must surface");
+    assert!(
+        matches!(error, Error::Encoder(ref m) if m.contains("injected failure at frame 3")),
+        "{error}"
+    );
+
+    // Failing after the last write: finish reports it.
+    let path2 = dir.path().join("rlvideo-fail-encoder-at-1-late.mp4");
+    let mut writer = VideoWriter::create(&path2, 30.0, EncoderOptions::default()).unwrap();
+    writer.write(frame()).unwrap();
+    writer.write(frame()).unwrap();
+    assert!(matches!(writer.finish(), Err(Error::Encoder(_))));
+
+    // No debris, and the next writer works.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let ok = dir.path().join("ok.mp4");
+    let mut writer = VideoWriter::create(&ok, 30.0, EncoderOptions::default()).unwrap();
+    writer.write(frame()).unwrap();
+    assert_eq!(writer.finish().unwrap().frames, 1);
+}
