@@ -253,7 +253,7 @@ def test_size_change_raises_and_keeps_the_video(tmp_path):
 def test_unwritable_paths_raise_oserror_at_construction(tmp_path):
     with pytest.raises(FileNotFoundError) as info:
         VideoWriter(tmp_path / "missing" / "x.mp4")
-    assert info.value.filename == str(tmp_path / "missing")
+    assert info.value.filename == str(tmp_path / "missing" / "x.mp4")
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(NotADirectoryError):
         VideoWriter(tmp_path / "file" / "x.mp4")

@@ -240,3 +240,23 @@ def test_dot_dot_inside_a_name_stays_inside(tmp_path):
     play(env, 3)
     env.close()
     assert [p.name for p in (tmp_path / "v").iterdir()] == ["..-episode-0.mp4"]
+
+
+def test_a_folder_name_the_file_system_rejects_fails_at_construction(tmp_path):
+    env = gym.make("CartPole-v1", render_mode="rgb_array")
+    with pytest.raises(ValueError, match="null"):
+        RecordVideo(env, str(tmp_path / "bad\0name"))
+    with pytest.raises(OSError) as info:
+        RecordVideo(env, str(tmp_path / ("x" * 300)))
+    assert info.value.filename is not None
+
+
+def test_a_name_too_long_for_the_file_system_is_a_clear_oserror(tmp_path):
+    env = RecordVideo(
+        gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path), name_prefix="n" * 300
+    )
+    with pytest.raises(OSError) as info:
+        env.reset(seed=0)  # the first frame opens the file
+    assert "n" * 300 in str(info.value.filename)
+    env.close()
+    assert list(tmp_path.iterdir()) == []

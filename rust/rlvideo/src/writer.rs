@@ -63,7 +63,7 @@ impl VideoWriter {
             .write(true)
             .create_new(true)
             .open(&temp_path)
-            .map_err(|e| Error::io("cannot create a video in", parent_of(&path), e))?;
+            .map_err(|e| Error::io("cannot create the video", &path, e))?;
 
         let (queue, frames) = crossbeam_channel::unbounded();
         let (spare_tx, spare_buffers) = crossbeam_channel::bounded(SPARE_BUFFERS);
@@ -249,11 +249,4 @@ fn temp_path_for(path: &Path) -> Result<PathBuf> {
     temp_name.push(name);
     temp_name.push(format!(".{}-{unique}.partial", std::process::id()));
     Ok(path.with_file_name(temp_name))
-}
-
-fn parent_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }

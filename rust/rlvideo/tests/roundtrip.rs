@@ -257,7 +257,7 @@ fn a_size_change_is_rejected_and_the_video_stays_valid() {
 }
 
 #[test]
-fn a_missing_folder_is_an_io_error_naming_it() {
+fn a_missing_folder_is_an_io_error_naming_the_video() {
     let err = VideoWriter::create(
         "/nonexistent-rlvideo-dir/x.mp4",
         30.0,
@@ -265,7 +265,7 @@ fn a_missing_folder_is_an_io_error_naming_it() {
     )
     .unwrap_err();
     match err {
-        Error::Io { path, .. } => assert_eq!(path, Path::new("/nonexistent-rlvideo-dir")),
+        Error::Io { path, .. } => assert_eq!(path, Path::new("/nonexistent-rlvideo-dir/x.mp4")),
         other => panic!("expected Io, got {other}"),
     }
 }
