@@ -83,13 +83,15 @@ fn encode_all(job: Job) -> Result<Summary> {
     let mut muxer = Mp4Muxer::new(job.file, job.final_path.clone())?;
     let mut encoder: Option<Encoder> = None;
     #[cfg(feature = "fault-injection")]
-    let fail_at = injected_failure(&job.final_path);
-    for (_index, frame) in job.frames.iter().enumerate() {
+    let (fail_at, mut received) = (injected_failure(&job.final_path), 0u64);
+    for frame in job.frames.iter() {
         #[cfg(feature = "fault-injection")]
-        if Some(_index as u64) == fail_at {
-            return Err(Error::Encoder(format!(
-                "injected failure at frame {_index}"
-            )));
+        {
+            if Some(received) == fail_at {
+                let message = format!("injected failure at frame {received}");
+                return Err(Error::Encoder(message));
+            }
+            received += 1;
         }
         let bytes = frame.data.len();
         let enc = match encoder.as_mut() {
