@@ -15,7 +15,8 @@ use crate::timing::FrameRate;
 /// rav1e's smallest accepted width and height for video (not still pictures).
 pub(crate) const MIN_CODED_DIMENSION: usize = 16;
 
-/// One encoded frame, in decode order (we never reorder: see `EncoderOptions::low_latency`).
+/// One temporal unit: it shows exactly one frame, so packets arrive in presentation order
+/// even when rav1e reorders internally (hidden frames travel inside the unit).
 pub(crate) struct EncodedPacket {
     pub data: Vec<u8>,
     pub keyframe: bool,

@@ -61,6 +61,11 @@ impl Mp4Muxer {
         };
         let mut head = Vec::new();
         ftyp.encode(&mut head).map_err(mux_err)?;
+        debug_assert_eq!(
+            head.len() as u64,
+            FTYP_LEN,
+            "FTYP_LEN must match the ftyp we write"
+        );
         // mp4-atom encodes an Mdat only from data already in memory; we stream samples into
         // it, so the header is written by hand with a 64-bit size patched in at the end.
         head.extend_from_slice(&1u32.to_be_bytes());
