@@ -7,6 +7,7 @@ use rlvideo::{FrameRef, PixelFormat};
 
 /// Raw description of a numpy frame: everything needed to build a `FrameRef` later,
 /// on a thread that does not hold the GIL.
+#[derive(Clone, Copy)]
 pub(crate) struct FrameLayout {
     base: *const u8,
     len: usize,

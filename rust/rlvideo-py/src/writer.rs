@@ -84,34 +84,35 @@ impl PyVideoWriter {
         // Hold a read-only borrow so no Rust code mutates the array while we read it.
         let _borrow = frame.cast::<PyArrayDyn<u8>>()?.try_readonly()?;
         let state = &self.state;
-        // Wait for room in slices, so Ctrl-C (KeyboardInterrupt) is honoured while the
-        // encoder is behind; once there is room, `write` does not block.
         let bytes = layout.packed_len();
-        while !py.detach(|| {
-            lock(state)
-                .writer
-                .as_ref()
-                .is_none_or(|w| w.wait_for_room(bytes, SIGNAL_CHECK_INTERVAL))
-        }) {
-            py.check_signals()?;
-        }
-        let result = py.detach(move || {
-            let mut guard = lock(state);
-            let state = &mut *guard;
-            let writer = state.writer.as_mut().ok_or(rlvideo::Error::Closed)?;
-            // SAFETY: `frame` (and `_borrow`) outlive this closure; the copy into the
-            // writer's queue happens before `write` returns.
-            let view = unsafe { layout.view() }?;
-            let result = writer.write(view);
-            state.frames = writer.frames_written();
-            state.frame_size = writer.frame_size();
-            if result.as_ref().is_err_and(is_fatal) {
-                // The background thread has stopped; the writer is closed for good.
-                state.writer = None;
+        loop {
+            // One GIL release per frame: wait for room (in slices, so Ctrl-C is honoured
+            // while the encoder is behind), then copy the frame into the queue.
+            let outcome = py.detach(move || {
+                let mut guard = lock(state);
+                let state = &mut *guard;
+                let Some(writer) = state.writer.as_mut() else {
+                    return Some(Err(rlvideo::Error::Closed));
+                };
+                if !writer.wait_for_room(bytes, SIGNAL_CHECK_INTERVAL) {
+                    return None;
+                }
+                // SAFETY: `frame` (and `_borrow`) outlive this closure; the copy into the
+                // writer's queue happens before `write` returns.
+                let result = unsafe { layout.view() }.and_then(|view| writer.write(view));
+                state.frames = writer.frames_written();
+                state.frame_size = writer.frame_size();
+                if result.as_ref().is_err_and(is_fatal) {
+                    // The background thread has stopped; the writer is closed for good.
+                    state.writer = None;
+                }
+                Some(result)
+            });
+            match outcome {
+                Some(result) => return result.map_err(to_py),
+                None => py.check_signals()?,
             }
-            result
-        });
-        result.map_err(to_py)
+        }
     }
 
     /// Stop taking frames. With `wait=True` (the default) wait until the video is complete
