@@ -50,20 +50,27 @@ impl FrameLayout {
 const EXPECTED: &str = "a numpy.ndarray of dtype uint8 with shape (height, width, 3) for RGB, \
                         (height, width, 4) for RGBA or (height, width) for gray";
 
-/// Checks type, dtype and shape and describes the array's memory.
-pub(crate) fn layout_of(frame: &Bound<'_, PyAny>) -> PyResult<FrameLayout> {
+/// The frame as a uint8 array, or a `TypeError` saying what was expected and what came.
+pub(crate) fn as_uint8_array<'py>(
+    frame: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
     let Ok(untyped) = frame.cast::<PyUntypedArray>() else {
         return Err(PyTypeError::new_err(format!(
             "frame must be {EXPECTED}; got {}",
             frame.get_type().name()?
         )));
     };
-    let Ok(array) = untyped.cast::<PyArrayDyn<u8>>() else {
-        return Err(PyTypeError::new_err(format!(
+    match untyped.cast::<PyArrayDyn<u8>>() {
+        Ok(array) => Ok(array.clone()),
+        Err(_) => Err(PyTypeError::new_err(format!(
             "frame must be {EXPECTED}; got an array of dtype {}",
             untyped.dtype()
-        )));
-    };
+        ))),
+    }
+}
+
+/// Checks the shape and describes the array's memory.
+pub(crate) fn layout_of(array: &Bound<'_, PyArrayDyn<u8>>) -> PyResult<FrameLayout> {
     let shape = array.shape();
     let (height, width, channels) = match *shape {
         [h, w] => (h, w, 1),

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use numpy::{PyArrayDyn, PyArrayMethods};
+use numpy::PyArrayMethods;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use rlvideo::{EncoderOptions, Summary, VideoWriter};
 
 use crate::errors::to_py;
-use crate::frame::layout_of;
+use crate::frame::{as_uint8_array, layout_of};
 
 /// How often a blocked `write`/`close` looks for pending signals (Ctrl-C).
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
@@ -80,9 +80,10 @@ impl PyVideoWriter {
 
     /// Queue one frame; returns once the frame is copied (or blocks while the queue is full).
     fn write(&self, py: Python<'_>, frame: &Bound<'_, PyAny>) -> PyResult<()> {
-        let layout = layout_of(frame)?;
+        let array = as_uint8_array(frame)?;
+        let layout = layout_of(&array)?;
         // Hold a read-only borrow so no Rust code mutates the array while we read it.
-        let _borrow = frame.cast::<PyArrayDyn<u8>>()?.try_readonly()?;
+        let _borrow = array.try_readonly()?;
         let state = &self.state;
         let bytes = layout.packed_len();
         loop {
