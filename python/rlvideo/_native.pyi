@@ -17,7 +17,7 @@ def check_options(
     fps: float = 30.0,
     *,
     speed: int = 10,
-    quantizer: int = 100,
+    quantizer: int = 120,
     threads: int = 0,
     tiles: int = 0,
     keyframe_interval: int = 240,
@@ -52,7 +52,7 @@ class VideoWriter:
         fps: float = 30.0,
         *,
         speed: int = 10,
-        quantizer: int = 100,
+        quantizer: int = 120,
         threads: int = 0,
         tiles: int = 0,
         keyframe_interval: int = 240,
@@ -102,6 +102,9 @@ class VideoWriter:
     @property
     def bytes(self) -> int | None:
         """Size of the finished file; ``None`` until closed, 0 if no frame was written."""
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes of frames copied but not yet taken by the encoder; 0 once closed."""
     @property
     def duration(self) -> float:
         """Playing time in seconds: ``frames / fps``."""

@@ -35,7 +35,7 @@ pub(crate) struct PyVideoWriter {
 impl PyVideoWriter {
     #[new]
     #[pyo3(signature = (
-        path, fps = 30.0, *, speed = 10, quantizer = 100, threads = 0, tiles = 0,
+        path, fps = 30.0, *, speed = 10, quantizer = rlvideo::DEFAULT_QUANTIZER, threads = 0, tiles = 0,
         keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET,
         low_latency = true, rl_tuning = true
     ))]
@@ -215,6 +215,16 @@ impl PyVideoWriter {
         lock(&self.state).summary.as_ref().map(|s| s.bytes)
     }
 
+    /// Bytes of frames copied but not yet taken by the encoder (at most `memory_budget`,
+    /// or one frame more); 0 once closed. Tells how far the encoder is behind.
+    #[getter]
+    fn queued_bytes(&self) -> usize {
+        lock(&self.state)
+            .writer
+            .as_ref()
+            .map_or(0, |w| w.queued_bytes())
+    }
+
     /// Playing time in seconds: frames / fps.
     #[getter]
     fn duration(&self) -> f64 {
@@ -249,7 +259,7 @@ fn is_fatal(err: &rlvideo::Error) -> bool {
 /// lets the wrappers fail at construction rather than at the first recorded frame.
 #[pyfunction]
 #[pyo3(signature = (
-    fps = 30.0, *, speed = 10, quantizer = 100, threads = 0, tiles = 0,
+    fps = 30.0, *, speed = 10, quantizer = rlvideo::DEFAULT_QUANTIZER, threads = 0, tiles = 0,
     keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET, low_latency = true,
     rl_tuning = true
 ))]

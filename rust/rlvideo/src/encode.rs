@@ -2,7 +2,8 @@
 
 use rav1e::config::SpeedSettings;
 use rav1e::prelude::{
-    ChromaSampling, Config, Context, EncoderConfig, EncoderStatus, FrameType, Rational,
+    BlockSize, ChromaSampling, Config, Context, EncoderConfig, EncoderStatus, FrameType,
+    PartitionRange, Rational,
 };
 
 use crate::color::{self, AV1_COLOR, AV1_RANGE};
@@ -113,12 +114,19 @@ fn tile_count(options: &EncoderOptions) -> usize {
 }
 
 /// rav1e's preset for `options.speed`; with `rl_tuning` at speed 10 (our default) tuned
-/// further for RL renders: CDEF off and one frame of RDO lookahead. Measured on 300 CartPole frames (600x400, 2
-/// cores, quantizer 100): 73 -> 100 frames/s for 96,061 -> 98,293 bytes, worst-frame PSNR
-/// 46.8 -> 46.6 dB (README, "Choosing the defaults").
+/// for RL renders (large flat areas, a few sharp-edged shapes, little motion). Measured on
+/// 300 CartPole frames (600x400, 2 threads, quantizer 120; README, "Choosing the defaults"):
+/// - partitions 8x8..64x64 instead of a fixed 32x32: flat 64x64 areas end the search at
+///   once and edges get 8x8 blocks, so files shrink 70,019 -> 28,348 bytes at a higher
+///   PSNR, for ~25% of the speed;
+/// - no inter transform split: most of that speed back (~63 -> ~70 frames/s), 27,678 bytes;
+/// - CDEF off and one frame of RDO lookahead: 73 -> 100 frames/s at speed 10 for +2% bytes.
 fn speed_settings(options: &EncoderOptions) -> SpeedSettings {
     let mut settings = SpeedSettings::from_preset(options.speed);
     if options.rl_tuning && options.speed == 10 {
+        settings.partition.partition_range =
+            PartitionRange::new(BlockSize::BLOCK_8X8, BlockSize::BLOCK_64X64);
+        settings.transform.enable_inter_tx_split = false;
         settings.cdef = false;
         settings.rdo_lookahead_frames = 1;
     }

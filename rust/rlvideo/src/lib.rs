@@ -34,13 +34,14 @@ mod frame;
 mod mux;
 mod obu;
 mod options;
+mod pool;
 mod timing;
 mod worker;
 mod writer;
 
 pub use error::{Error, Result};
 pub use frame::{check_dimensions, FrameRef, PixelFormat, MAX_DIMENSION};
-pub use options::{EncoderOptions, DEFAULT_MEMORY_BUDGET};
+pub use options::{EncoderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER};
 pub use timing::{FrameRate, MAX_FPS};
 pub use worker::Summary;
 pub use writer::VideoWriter;
