@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 
 use crate::budget::ByteBudget;
 use crate::encode::Encoder;
@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::frame::PackedFrame;
 use crate::mux::Mp4Muxer;
 use crate::options::EncoderOptions;
+use crate::pool::BufferPool;
 use crate::timing::FrameRate;
 
 /// What a finished video is.
@@ -37,7 +38,7 @@ pub struct Summary {
 pub(crate) struct Job {
     pub frames: Receiver<PackedFrame>,
     pub budget: Arc<ByteBudget>,
-    pub spare_buffers: Sender<Vec<u8>>,
+    pub spare_buffers: Arc<BufferPool>,
     pub file: File,
     pub temp_path: PathBuf,
     pub final_path: PathBuf,
@@ -105,8 +106,7 @@ fn encode_all(job: Job) -> Result<Summary> {
         };
         enc.send(&frame)?;
         job.budget.release(bytes);
-        // Hand the buffer back for the next `write` to fill; if the pool is full, free it.
-        let _ = job.spare_buffers.try_send(frame.data);
+        job.spare_buffers.give(frame.data);
         enc.drain(|packet| muxer.write_packet(&packet.data, packet.keyframe))?;
     }
     let Some(mut enc) = encoder else {

@@ -8,18 +8,15 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 
 use crate::budget::ByteBudget;
 use crate::error::{Error, Result};
 use crate::frame::{FrameRef, PackedFrame};
 use crate::options::EncoderOptions;
+use crate::pool::BufferPool;
 use crate::timing::FrameRate;
 use crate::worker::{self, Job, Summary};
-
-/// Buffers kept for reuse between the encoder thread and `write`, so steady recording does
-/// not allocate (and page-fault) a fresh frame buffer every time.
-const SPARE_BUFFERS: usize = 4;
 
 /// Records frames to an AV1 MP4 file on a background thread.
 ///
@@ -44,7 +41,7 @@ pub struct VideoWriter {
     frame_size: Option<(usize, usize)>,
     frames: u64,
     queue: Option<Sender<PackedFrame>>,
-    spare_buffers: Receiver<Vec<u8>>,
+    spare_buffers: Arc<BufferPool>,
     budget: Arc<ByteBudget>,
     worker: Option<JoinHandle<Result<Summary>>>,
 }
@@ -66,12 +63,12 @@ impl VideoWriter {
             .map_err(|e| Error::io("cannot create the video", &path, e))?;
 
         let (queue, frames) = crossbeam_channel::unbounded();
-        let (spare_tx, spare_buffers) = crossbeam_channel::bounded(SPARE_BUFFERS);
+        let spare_buffers = Arc::new(BufferPool::default());
         let budget = Arc::new(ByteBudget::new(options.memory_budget));
         let job = Job {
             frames,
             budget: Arc::clone(&budget),
-            spare_buffers: spare_tx,
+            spare_buffers: Arc::clone(&spare_buffers),
             file,
             temp_path: temp_path.clone(),
             final_path: path.clone(),
@@ -116,7 +113,7 @@ impl VideoWriter {
             }
             _ => {}
         }
-        let mut data = self.spare_buffers.try_recv().unwrap_or_default();
+        let mut data = self.spare_buffers.take();
         frame.pack_into(&mut data);
         let bytes = data.len();
         let packed = PackedFrame {
