@@ -38,6 +38,10 @@ class RecordVideo(
         ...         done = terminated or truncated
         >>> env.close()
 
+    ``gc_trigger`` defaults to ``None``: Gymnasium runs ``gc.collect()`` after every video to
+    free its frame list (tens of milliseconds with a large heap); rlvideo keeps no frame list.
+    Pass a trigger to collect anyway.
+
     Args beyond Gymnasium's (keyword-only):
         on_video_saved: called with the path of each video once it is complete on disk, on
             the caller's thread (inside ``step``, ``reset`` or ``close``), e.g. to upload it.
@@ -56,7 +60,7 @@ class RecordVideo(
         name_prefix: str = "rl-video",
         fps: int | None = None,
         disable_logger: bool = True,
-        gc_trigger: Callable[[int], bool] | None = lambda episode: True,
+        gc_trigger: Callable[[int], bool] | None = None,
         *,
         on_video_saved: VideoCallback | None = None,
         **encoder_options: Any,

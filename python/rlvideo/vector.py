@@ -73,7 +73,7 @@ class RecordVideo(
         name_prefix: str = "rl-video",
         fps: int | None = None,
         disable_logger: bool = True,
-        gc_trigger: Callable[[int], bool] | None = lambda episode: True,
+        gc_trigger: Callable[[int], bool] | None = None,
         *,
         on_video_saved: VideoCallback | None = None,
         **encoder_options: Any,
