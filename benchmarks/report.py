@@ -1,0 +1,219 @@
+"""Print the README's results table from a pytest-benchmark JSON file:
+
+    python -m benchmarks.report results.json
+
+Every ratio compares numbers from the same run (see scripts/bench.sh).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+class Results:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.rows = data["benchmarks"]
+        self.machine = data.get("machine_info", {})
+
+    def find(self, test: str, **params: Any) -> dict[str, Any] | None:
+        for row in self.rows:
+            if row["name"].split("[")[0] != test:
+                continue
+            if all(row["params"].get(k) == v for k, v in params.items()):
+                return row
+        return None
+
+
+def _ratio_row(
+    measure: str, ours: float, peer: float, unit: str, target: str, limit: float, higher: bool
+) -> str:
+    ratio = ours / peer
+    met = ratio >= limit if higher else ratio <= limit
+    return (
+        f"| {measure} | {ours:,.4g} {unit} | {peer:,.4g} {unit} | {ratio:.2f}x | {target} | "
+        f"{'yes' if met else '**no**'} |"
+    )
+
+
+def handoff(r: Results) -> Iterator[str]:
+    for size in ("84x84", "210x160", "400x600", "720x1280"):
+        copy = r.find("test_handoff", size=size, peer="np.copy")
+        for peer, label in (
+            ("VideoWriter.write", "write()"),
+            ("VideoWriter.write, fresh writer", "write(), first 32 frames of a fresh writer"),
+        ):
+            ours = r.find("test_handoff", size=size, peer=peer)
+            if ours and copy:
+                yield _ratio_row(
+                    f"Hand-off {size}: {label} vs np.copy",
+                    ours["extra_info"]["microseconds_per_frame"],
+                    copy["extra_info"]["microseconds_per_frame"],
+                    "us",
+                    "<= 1.5x" if peer == "VideoWriter.write" else "(info)",
+                    1.5 if peer == "VideoWriter.write" else float("inf"),
+                    higher=False,
+                )
+
+
+def throughput(r: Results) -> Iterator[str]:
+    ffmpeg = r.find("test_throughput_cartpole_600x400", peer="ffmpeg-librav1e")
+    x264 = r.find("test_throughput_cartpole_600x400", peer="ffmpeg-libx264-medium")
+    for peer, label in (("rlvideo", "defaults"), ("rlvideo-rav1e-preset", "rav1e's preset")):
+        ours = r.find("test_throughput_cartpole_600x400", peer=peer)
+        if ours and ffmpeg:
+            yield _ratio_row(
+                f"Throughput, 600x400 CartPole: rlvideo {label} vs ffmpeg-librav1e",
+                ours["extra_info"]["frames_per_second"],
+                ffmpeg["extra_info"]["frames_per_second"],
+                "frames/s",
+                ">= 1.5x",
+                1.5,
+                higher=True,
+            )
+    ours = r.find("test_throughput_cartpole_600x400", peer="rlvideo")
+    if ours and x264:
+        yield _ratio_row(
+            "Throughput: rlvideo defaults vs ffmpeg libx264 medium",
+            ours["extra_info"]["frames_per_second"],
+            x264["extra_info"]["frames_per_second"],
+            "frames/s",
+            "(reference)",
+            0.0,
+            higher=True,
+        )
+
+
+def training_loop(r: Results) -> Iterator[str]:
+    for schedule in ("default schedule", "every 10th episode"):
+        gym = r.find("test_training_loop", schedule=schedule, recorder="gymnasium RecordVideo")
+        ours = r.find("test_training_loop", schedule=schedule, recorder="rlvideo RecordVideo")
+        alone = r.find("test_training_loop", schedule=schedule, recorder="env alone")
+        if not (gym and ours):
+            continue
+        yield _ratio_row(
+            f"Training loop, {schedule}: time blocked in step/reset/close",
+            ours["extra_info"]["blocked_seconds"],
+            gym["extra_info"]["blocked_seconds"],
+            "s",
+            "<= 0.05x",
+            0.05,
+            higher=False,
+        )
+        yield _ratio_row(
+            f"Training loop, {schedule}: wall time"
+            + (f" (env alone: {alone['extra_info']['wall_seconds']:.2f} s)" if alone else ""),
+            ours["extra_info"]["wall_seconds"],
+            gym["extra_info"]["wall_seconds"],
+            "s",
+            "<= 0.5x",
+            0.5,
+            higher=False,
+        )
+
+
+def memory(r: Results) -> Iterator[str]:
+    def peak(recorder: str, frames: int) -> float | None:
+        row = r.find("test_peak_memory", recorder=recorder, frames=frames)
+        return row["extra_info"]["peak_above_baseline_mib"] if row else None
+
+    ours_2k, gym_2k = peak("rlvideo RecordVideo", 2000), peak("gymnasium RecordVideo", 2000)
+    ours_10k, gym_10k = peak("rlvideo RecordVideo", 10000), peak("gymnasium RecordVideo", 10000)
+    if ours_2k and gym_2k:
+        yield _ratio_row(
+            "Peak RSS above baseline, 2,000-frame episode",
+            ours_2k,
+            gym_2k,
+            "MiB",
+            "<= 0.2x",
+            0.2,
+            higher=False,
+        )
+    if ours_10k and gym_10k:
+        yield _ratio_row(
+            "Peak RSS above baseline, 10,000-frame episode",
+            ours_10k,
+            gym_10k,
+            "MiB",
+            "(info)",
+            float("inf"),
+            higher=False,
+        )
+    if ours_10k and ours_2k:
+        yield _ratio_row(
+            "rlvideo peak RSS, 10,000 vs 2,000 frames",
+            ours_10k,
+            ours_2k,
+            "MiB",
+            "<= 1.1x",
+            1.1,
+            higher=False,
+        )
+
+
+def compression(r: Results) -> Iterator[str]:
+    gym = r.find("test_compression_same_episodes", recorder="gymnasium RecordVideo")
+    ours = r.find("test_compression_same_episodes", recorder="rlvideo RecordVideo")
+    if not (gym and ours):
+        return
+    g, o = gym["extra_info"], ours["extra_info"]
+    yield _ratio_row(
+        "Compression, 30 CartPole episodes: file bytes",
+        o["video_bytes"],
+        g["video_bytes"],
+        "B",
+        "<= 1.0x",
+        1.0,
+        higher=False,
+    )
+    difference = o["mean_psnr"] - g["mean_psnr"]
+    yield (
+        f"| Compression: mean PSNR (worst frame) | {o['mean_psnr']:.2f} ({o['min_psnr']:.2f}) dB "
+        f"| {g['mean_psnr']:.2f} ({g['min_psnr']:.2f}) dB | {difference:+.2f} dB | >= -0.5 dB | "
+        f"{'yes' if difference >= -0.5 else '**no**'} |"
+    )
+
+
+def sweep(r: Results) -> Iterator[str]:
+    rows = [row for row in r.rows if row["name"].startswith("test_speed_quantizer_curve")]
+    if not rows:
+        return
+    yield "| speed | rl_tuning | quantizer | frames/s | bytes | mean PSNR dB | worst frame dB |"
+    yield "|---|---|---|---|---|---|---|"
+    for row in sorted(
+        rows,
+        key=lambda row: (
+            -row["extra_info"]["speed"],
+            not row["extra_info"]["rl_tuning"],
+            row["extra_info"]["quantizer"],
+        ),
+    ):
+        e = row["extra_info"]
+        yield (
+            f"| {e['speed']} | {e['rl_tuning']} | {e['quantizer']} | {e['frames_per_second']} | "
+            f"{e['video_bytes']:,} | {e['mean_psnr']} | {e['min_psnr']} |"
+        )
+
+
+def main(path: str) -> None:
+    r = Results(json.loads(Path(path).read_text()))
+    print("| Measure | rlvideo | Peer | Ratio | Target | Met |")
+    print("|---|---|---|---|---|---|")
+    for section in (handoff, throughput, training_loop, memory, compression):
+        for line in section(r):
+            print(line)
+    curve = list(sweep(r))
+    if curve:
+        print()
+        print("Speed x quantizer curve (300 CartPole frames, 600x400, 2 threads):")
+        print()
+        print("\n".join(curve))
+    cpu = r.machine.get("cpu", {}).get("brand_raw", "unknown CPU")
+    print(f"\nMachine: {cpu}, {r.machine.get('cpu', {}).get('count', '?')} cores.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

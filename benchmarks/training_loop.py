@@ -1,0 +1,142 @@
+"""A CartPole-v1 training loop stand-in (random policy, fixed seeds) with a clock on every
+call into the env stack, so the time a recorder costs the loop can be told apart from the
+env's own work.
+
+Two timing wrappers sandwich the recorder: ``EnvClock`` sits directly on the env and adds up
+its ``step``/``reset``/``render`` time; the loop times each call into the top of the stack.
+Blocked time = time inside the stack's ``step``/``reset``/``close`` minus the env's own.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import gymnasium as gym
+import numpy as np
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+
+RECORDERS = ("env alone", "gymnasium RecordVideo", "rlvideo RecordVideo")
+
+
+class EnvClock(gym.Wrapper):
+    """Adds up the wall time the env itself spends in step/reset/render."""
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self.seconds = 0.0
+
+    def step(self, action: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return self.env.step(action)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def reset(self, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return self.env.reset(**kwargs)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def render(self) -> Any:
+        start = time.perf_counter()
+        try:
+            return self.env.render()
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+@dataclass
+class LoopResult:
+    wall: float  # seconds, first reset to the end of close()
+    blocked: float  # seconds inside step/reset/close beyond the env's own work
+    env_own: float  # seconds the env spent in step/reset/render
+    steps: int
+    videos: int
+    video_bytes: int
+
+
+def run_loop(
+    recorder: str,
+    folder: Path,
+    episodes: int,
+    episode_trigger: Callable[[int], bool] | None,
+    seed: int = 0,
+) -> LoopResult:
+    """Runs `episodes` episodes of CartPole-v1 with `recorder` (one of RECORDERS).
+
+    "env alone" renders the frames the recorders would capture (at reset and after every
+    step of a triggered episode) and writes nothing.
+    """
+    clock = EnvClock(gym.make("CartPole-v1", render_mode="rgb_array"))
+    env: gym.Env = clock
+    if recorder == "gymnasium RecordVideo":
+        from gymnasium.wrappers import RecordVideo as GymRecordVideo
+
+        env = GymRecordVideo(clock, str(folder), episode_trigger=episode_trigger)
+    elif recorder == "rlvideo RecordVideo":
+        from rlvideo import RecordVideo
+
+        env = RecordVideo(clock, str(folder), episode_trigger=episode_trigger)
+    elif recorder != "env alone":
+        raise ValueError(f"recorder must be one of {RECORDERS}, got {recorder!r}")
+    trigger = episode_trigger or _capped_cubic
+    render_alone = recorder == "env alone"
+
+    actions = np.random.default_rng(seed)
+    inside = 0.0
+    steps = 0
+    started = time.perf_counter()
+    for episode in range(episodes):
+        render = render_alone and trigger(episode)
+        t = time.perf_counter()
+        env.reset(seed=seed + episode)
+        if render:
+            env.render()
+        inside += time.perf_counter() - t
+        done = False
+        while not done:
+            action = int(actions.integers(2))
+            t = time.perf_counter()
+            _, _, terminated, truncated, _ = env.step(action)
+            if render:
+                env.render()
+            inside += time.perf_counter() - t
+            steps += 1
+            done = terminated or truncated
+    t = time.perf_counter()
+    env.close()
+    inside += time.perf_counter() - t
+    wall = time.perf_counter() - started
+    videos = sorted(folder.glob("*.mp4")) if folder.exists() else []
+    return LoopResult(
+        wall=wall,
+        blocked=inside - clock.seconds,
+        env_own=clock.seconds,
+        steps=steps,
+        videos=len(videos),
+        video_bytes=sum(v.stat().st_size for v in videos),
+    )
+
+
+def _capped_cubic(episode: int) -> bool:
+    from rlvideo import capped_cubic_video_schedule
+
+    return capped_cubic_video_schedule(episode)
+
+
+def every_10th(episode: int) -> bool:
+    return episode % 10 == 0
+
+
+SCHEDULES: dict[str, Callable[[int], bool] | None] = {
+    "default schedule": None,
+    "every 10th episode": every_10th,
+}
