@@ -11,7 +11,7 @@ MAX_DIMENSION: int
 """Largest frame width or height accepted (65535)."""
 
 DEFAULT_MEMORY_BUDGET: int
-"""Default bytes of frames that may wait for the encoder (256 MiB)."""
+"""Default bytes of frames that may wait for the encoder (128 MiB)."""
 
 def check_options(
     fps: float = 30.0,
@@ -60,8 +60,12 @@ class VideoWriter:
         low_latency: bool = True,
         rl_tuning: bool = True,
     ) -> None: ...
-    def write(self, frame: npt.NDArray[np.uint8]) -> None:
+    def write(self, frame: npt.NDArray[np.uint8], *, copy: bool = True) -> None:
         """Queue one frame. Blocks only while ``memory_budget`` bytes are already queued.
+
+        With ``copy=False`` the writer keeps a reference to ``frame`` instead of copying it
+        (a hand-off of a few microseconds at any size) until the encoder thread has read
+        it; change the array in place only after that, or the video may show the change.
 
         Raises ``TypeError`` for a non-array or a dtype other than uint8, ``ValueError``
         for a bad shape or a size change, ``ValueError`` after ``close``, and

@@ -35,8 +35,10 @@ pub struct EncoderOptions {
 /// Default base quantizer: CartPole renders come out at Gymnasium's H.264 PSNR.
 pub const DEFAULT_QUANTIZER: u8 = 120;
 
-/// Default queue budget: about 256 MiB of frames waiting for the encoder.
-pub const DEFAULT_MEMORY_BUDGET: usize = 256 << 20;
+/// Default queue budget: 128 MiB of frames waiting for the encoder (180 frames of 600x400
+/// RGB). Peak memory while recording is this plus the encoder state (~30 MiB), whatever the
+/// episode length; 256 MiB put a 2,000-frame episode at 0.21x Gymnasium's peak.
+pub const DEFAULT_MEMORY_BUDGET: usize = 128 << 20;
 
 impl Default for EncoderOptions {
     fn default() -> Self {
