@@ -5,7 +5,9 @@ Each round times a batch of 32 back-to-back calls, starting with the encoder cau
 untimed setup waits until the queue is empty), as in a loop that records while the encoder
 keeps pace. The writer lives across rounds, like a recording in progress; its first round
 (untimed warm-up) maps the frame buffers it then reuses. The "fresh writer" variant times the
-first 32 frames of a new writer instead: every copy lands in newly mapped memory.
+first 32 frames of a new writer instead: every copy lands in newly mapped memory. The
+"copy=False" variant keeps a reference to the array instead of copying it (what RecordVideo
+does with each render).
 
     .venv/bin/python -m pytest benchmarks/test_handoff.py --benchmark-only
 """
@@ -22,7 +24,12 @@ from tests.helpers import gradient
 
 SIZES = {"84x84": (84, 84), "210x160": (210, 160), "400x600": (400, 600), "720x1280": (720, 1280)}
 BATCH = 32
-PEERS = ["VideoWriter.write", "VideoWriter.write, fresh writer", "np.copy"]
+PEERS = [
+    "VideoWriter.write",
+    "VideoWriter.write, fresh writer",
+    "VideoWriter.write copy=False",
+    "np.copy",
+]
 
 
 def wait_until_drained(writer: VideoWriter) -> None:
@@ -51,6 +58,11 @@ def test_handoff(benchmark, tmp_path, size, peer):
             writer.write(frame)
             writer.frames  # noqa: B018 - keep the loops alike: one attribute access each
 
+    def keep_batch(writer: VideoWriter) -> None:
+        for _ in range(BATCH):
+            writer.write(frame, copy=False)  # (the same array each time: it is never changed)
+            writer.frames  # noqa: B018
+
     def copy_batch(writer: VideoWriter) -> None:
         for _ in range(BATCH):
             np.copy(frame)
@@ -58,7 +70,7 @@ def test_handoff(benchmark, tmp_path, size, peer):
 
     if peer == "VideoWriter.write":
         write_batch(writers[0])  # warm-up: maps the buffers later rounds reuse
-    run = copy_batch if peer == "np.copy" else write_batch
+    run = {"np.copy": copy_batch, "VideoWriter.write copy=False": keep_batch}.get(peer, write_batch)
     benchmark.pedantic(run, setup=setup, rounds=6, iterations=1)
     benchmark.extra_info["microseconds_per_frame"] = round(benchmark.stats["min"] / BATCH * 1e6, 2)
     for writer in writers:

@@ -62,9 +62,10 @@ class VideoRecorder:
         self.recording = True
         self.frames = 0
 
-    def add(self, frame: object) -> bool:
-        """Queues one frame. Returns False (after warning and stopping the recording) when
-        the frame is not an image this video can take, as Gymnasium does for non-arrays."""
+    def add(self, frame: object, *, copy: bool = True) -> bool:
+        """Queues one frame (without copying it if ``copy`` is False). Returns False (after
+        warning and stopping the recording) when the frame is not an image this video can
+        take, as Gymnasium does for non-arrays."""
         if not isinstance(frame, np.ndarray):
             self.stop_with_warning(
                 "expected type of frame returned by render to be a numpy array, got instead "
@@ -75,7 +76,7 @@ class VideoRecorder:
             path = os.path.join(self.video_folder, f"{self.video_name}.mp4")
             self.writer = VideoWriter(path, self.fps, **self.encoder_options)
         try:
-            self.writer.write(frame)
+            self.writer.write(frame, copy=copy)
         except (TypeError, ValueError) as error:
             self.stop_with_warning(str(error))
             return False
@@ -209,10 +210,10 @@ class RecordingWrapperMixin:
     def _video_name(self) -> str | None:
         return self._recorder.video_name
 
-    def _record(self, frame: object) -> None:
+    def _record(self, frame: object, *, copy: bool = True) -> None:
         """Adds a captured frame; ends a fixed-length video once it holds video_length + 1
         frames, as Gymnasium does."""
-        if self._recorder.add(frame) and self._recorder.frames > self.video_length:
+        if self._recorder.add(frame, copy=copy) and self._recorder.frames > self.video_length:
             self.stop_recording()
 
     def render(self) -> Any:

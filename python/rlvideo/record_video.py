@@ -103,7 +103,9 @@ class RecordVideo(
                 return
             self.render_history += frame
             frame = frame[-1]
-        self._record(frame)
+        # Kept, not copied: render() hands out a frame the env no longer writes to, the same
+        # assumption Gymnasium's wrapper makes when it keeps every frame in a list.
+        self._record(frame, copy=False)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None

@@ -47,6 +47,32 @@ impl FrameLayout {
     }
 }
 
+/// A numpy frame the writer keeps instead of copying (`write(frame, copy=False)`).
+pub(crate) struct NumpyFrame {
+    /// Keeps the array, and so its memory, alive. Dropped on the encoder thread, without
+    /// the GIL: PyO3 then defers the decref until the GIL is next taken.
+    _array: Py<PyArrayDyn<u8>>,
+    layout: FrameLayout,
+}
+
+impl NumpyFrame {
+    pub(crate) fn new(array: Py<PyArrayDyn<u8>>, layout: FrameLayout) -> Self {
+        NumpyFrame {
+            _array: array,
+            layout,
+        }
+    }
+}
+
+impl rlvideo::SharedFrame for NumpyFrame {
+    fn view(&self) -> rlvideo::Result<FrameRef<'_>> {
+        // SAFETY: `layout` describes `_array`'s memory, and numpy neither frees nor moves an
+        // array's data while a reference to the array exists (resizing one in place is
+        // refused). The caller of `write(copy=False)` promised not to change the pixels.
+        unsafe { self.layout.view() }
+    }
+}
+
 const EXPECTED: &str = "a numpy.ndarray of dtype uint8 with shape (height, width, 3) for RGB, \
                         (height, width, 4) for RGBA or (height, width) for gray";
 

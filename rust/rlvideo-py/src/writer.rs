@@ -10,7 +10,7 @@ use pyo3::types::PyType;
 use rlvideo::{EncoderOptions, Summary, VideoWriter};
 
 use crate::errors::to_py;
-use crate::frame::{as_uint8_array, layout_of};
+use crate::frame::{as_uint8_array, layout_of, NumpyFrame};
 
 /// How often a blocked `write`/`close` looks for pending signals (Ctrl-C).
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
@@ -79,40 +79,26 @@ impl PyVideoWriter {
     }
 
     /// Queue one frame; returns once the frame is copied (or blocks while the queue is full).
-    fn write(&self, py: Python<'_>, frame: &Bound<'_, PyAny>) -> PyResult<()> {
+    /// With `copy=False` the writer keeps a reference to the array instead of copying it,
+    /// until the encoder has read it: the caller must not change it in place until then.
+    #[pyo3(signature = (frame, *, copy = true))]
+    fn write(&self, py: Python<'_>, frame: &Bound<'_, PyAny>, copy: bool) -> PyResult<()> {
         let array = as_uint8_array(frame)?;
         let layout = layout_of(&array)?;
-        // Hold a read-only borrow so no Rust code mutates the array while we read it.
-        let _borrow = array.try_readonly()?;
-        let state = &self.state;
-        let bytes = layout.packed_len();
-        loop {
-            // One GIL release per frame: wait for room (in slices, so Ctrl-C is honoured
-            // while the encoder is behind), then copy the frame into the queue.
-            let outcome = py.detach(move || {
-                let mut guard = lock(state);
-                let state = &mut *guard;
-                let Some(writer) = state.writer.as_mut() else {
-                    return Some(Err(rlvideo::Error::Closed));
-                };
-                if !writer.wait_for_room(bytes, SIGNAL_CHECK_INTERVAL) {
-                    return None;
-                }
-                // SAFETY: `frame` (and `_borrow`) outlive this closure; the copy into the
-                // writer's queue happens before `write` returns.
-                let result = unsafe { layout.view() }.and_then(|view| writer.write(view));
-                state.frames = writer.frames_written();
-                state.frame_size = writer.frame_size();
-                if result.as_ref().is_err_and(is_fatal) {
-                    // The background thread has stopped; the writer is closed for good.
-                    state.writer = None;
-                }
-                Some(result)
-            });
-            match outcome {
-                Some(result) => return result.map_err(to_py),
-                None => py.check_signals()?,
-            }
+        if copy {
+            // Hold a read-only borrow so no Rust code mutates the array while we read it.
+            let _borrow = array.try_readonly()?;
+            // SAFETY: `array` (and `_borrow`) outlive this call; the copy into the writer's
+            // queue happens before `write` returns.
+            self.push(py, layout.packed_len(), move |writer| {
+                unsafe { layout.view() }.and_then(|view| writer.write(view))
+            })
+        } else {
+            let mut kept = Some(NumpyFrame::new(array.unbind(), layout));
+            self.push(py, layout.packed_len(), move |writer| match kept.take() {
+                Some(frame) => writer.write_shared(frame),
+                None => Err(rlvideo::Error::Closed), // `push` calls this once
+            })
         }
     }
 
@@ -240,6 +226,43 @@ impl PyVideoWriter {
             state.frames,
             state.writer.as_ref().is_none_or(|w| !w.is_open())
         )
+    }
+}
+
+impl PyVideoWriter {
+    /// Waits for room for a `bytes`-byte frame, then hands it over with `hand_over`, all
+    /// in one GIL release. Waits in slices so Ctrl-C is honoured while the encoder is behind.
+    fn push(
+        &self,
+        py: Python<'_>,
+        bytes: usize,
+        mut hand_over: impl FnMut(&mut VideoWriter) -> rlvideo::Result<()> + Send,
+    ) -> PyResult<()> {
+        let state = &self.state;
+        loop {
+            let outcome = py.detach(|| {
+                let mut guard = lock(state);
+                let state = &mut *guard;
+                let Some(writer) = state.writer.as_mut() else {
+                    return Some(Err(rlvideo::Error::Closed));
+                };
+                if !writer.wait_for_room(bytes, SIGNAL_CHECK_INTERVAL) {
+                    return None;
+                }
+                let result = hand_over(writer);
+                state.frames = writer.frames_written();
+                state.frame_size = writer.frame_size();
+                if result.as_ref().is_err_and(is_fatal) {
+                    // The background thread has stopped; the writer is closed for good.
+                    state.writer = None;
+                }
+                Some(result)
+            });
+            match outcome {
+                Some(result) => return result.map_err(to_py),
+                None => py.check_signals()?,
+            }
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use yuvutils_rs::{
 };
 
 use crate::error::{Error, Result};
-use crate::frame::{PackedFrame, PixelFormat};
+use crate::frame::{Packed, PackedFrame, PixelFormat};
 
 /// Colour description written into the AV1 sequence header: sRGB content (BT.709
 /// primaries, sRGB transfer) carried with the BT.601 matrix.
@@ -34,12 +34,12 @@ pub const NCLX: (u16, u16, u16, bool) = (1, 13, 6, false);
 /// Converts `src` into the top-left `src.width x src.height` corner of `dst` and replicates
 /// its edges over the rest of the planes (the padding up to rav1e's 16x16 minimum and the
 /// encoder's own borders).
-pub(crate) fn fill_frame(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
+pub(crate) fn fill_frame(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
     let (w, h) = (src.width, src.height);
     match src.format {
         PixelFormat::Gray => fill_from_gray(src, dst),
         PixelFormat::Rgb | PixelFormat::Rgba => match padded_to_even(src) {
-            Some(even) => fill_from_rgb(&even, dst)?,
+            Some(even) => fill_from_rgb(even.packed(), dst)?,
             None => fill_from_rgb(src, dst)?,
         },
     }
@@ -49,7 +49,7 @@ pub(crate) fn fill_frame(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
     Ok(())
 }
 
-fn fill_from_rgb(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
+fn fill_from_rgb(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
     let [y, u, v] = &mut dst.planes;
     let mut image = YuvPlanarImageMut {
         y_stride: y.cfg.stride as u32,
@@ -70,7 +70,7 @@ fn fill_from_rgb(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
     };
     convert(
         &mut image,
-        &src.data,
+        src.data,
         stride,
         YuvRange::Limited,
         YuvStandardMatrix::Bt601,
@@ -82,7 +82,7 @@ fn fill_from_rgb(src: &PackedFrame, dst: &mut Frame<u8>) -> Result<()> {
 /// yuvutils-rs leaves the last luma column/row of an odd-sized image unconverted, so an
 /// odd-sized frame is first extended by one replicated column/row. The extra pixels land in
 /// the planes' padding, which `fill_frame` overwrites right after.
-fn padded_to_even(src: &PackedFrame) -> Option<PackedFrame> {
+fn padded_to_even(src: Packed<'_>) -> Option<PackedFrame> {
     let (w, h) = (src.width, src.height);
     if w % 2 == 0 && h % 2 == 0 {
         return None;
@@ -109,7 +109,7 @@ fn padded_to_even(src: &PackedFrame) -> Option<PackedFrame> {
 
 /// Gray has no library routine worth calling: luma is a range squeeze (a 256-entry table)
 /// and both chroma planes are the neutral value.
-fn fill_from_gray(src: &PackedFrame, dst: &mut Frame<u8>) {
+fn fill_from_gray(src: Packed<'_>, dst: &mut Frame<u8>) {
     let lut: [u8; 256] = std::array::from_fn(|g| (16.0 + g as f32 * 219.0 / 255.0).round() as u8);
     let [y, u, v] = &mut dst.planes;
     let stride = y.cfg.stride;
@@ -144,7 +144,7 @@ mod tests {
         };
         let mut frame =
             Frame::new_with_padding(width.max(16), height.max(16), ChromaSampling::Cs420, 64);
-        fill_frame(&src, &mut frame).unwrap();
+        fill_frame(src.packed(), &mut frame).unwrap();
         frame
     }
 

@@ -8,7 +8,7 @@ use rav1e::prelude::{
 
 use crate::color::{self, AV1_COLOR, AV1_RANGE};
 use crate::error::{Error, Result};
-use crate::frame::PackedFrame;
+use crate::frame::Packed;
 use crate::mux::Dimensions;
 use crate::options::EncoderOptions;
 use crate::timing::FrameRate;
@@ -70,7 +70,7 @@ impl Encoder {
     }
 
     /// Converts `frame` to YUV and queues it in rav1e.
-    pub fn send(&mut self, frame: &PackedFrame) -> Result<()> {
+    pub fn send(&mut self, frame: Packed<'_>) -> Result<()> {
         let mut yuv = self.ctx.new_frame();
         color::fill_frame(frame, &mut yuv)?;
         self.ctx

@@ -132,6 +132,21 @@ impl<'a> FrameRef<'a> {
 
     /// Copies the frame into `out` as tightly packed rows (resizing `out`), so the caller's
     /// buffer may be reused as soon as this returns. Contiguous frames cost one `memcpy`.
+    /// The frame's bytes as one slice, if its rows are tightly packed one after the other
+    /// (then it needs no copy before colour conversion).
+    pub(crate) fn as_packed(&self) -> Option<Packed<'a>> {
+        let ch = self.format.channels();
+        let tight = self.channel_stride == 1
+            && self.pixel_stride == ch as isize
+            && self.row_stride == (self.width * ch) as isize;
+        tight.then(|| Packed {
+            data: &self.data[self.origin..self.origin + self.packed_len()],
+            width: self.width,
+            height: self.height,
+            format: self.format,
+        })
+    }
+
     pub(crate) fn pack_into(&self, out: &mut Vec<u8>) {
         let ch = self.format.channels();
         let row_len = self.width * ch;
@@ -180,6 +195,27 @@ pub fn check_dimensions(width: usize, height: usize) -> Result<()> {
 #[derive(Debug)]
 pub(crate) struct PackedFrame {
     pub data: Vec<u8>,
+    pub width: usize,
+    pub height: usize,
+    pub format: PixelFormat,
+}
+
+impl PackedFrame {
+    pub fn packed(&self) -> Packed<'_> {
+        Packed {
+            data: &self.data,
+            width: self.width,
+            height: self.height,
+            format: self.format,
+        }
+    }
+}
+
+/// Tightly packed pixels (rows of `width * channels` bytes, one after the other): what the
+/// colour conversion reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Packed<'a> {
+    pub data: &'a [u8],
     pub width: usize,
     pub height: usize,
     pub format: PixelFormat,

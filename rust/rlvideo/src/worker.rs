@@ -11,10 +11,11 @@ use crossbeam_channel::Receiver;
 use crate::budget::ByteBudget;
 use crate::encode::Encoder;
 use crate::error::{Error, Result};
-use crate::frame::PackedFrame;
+use crate::frame::Packed;
 use crate::mux::Mp4Muxer;
 use crate::options::EncoderOptions;
 use crate::pool::BufferPool;
+use crate::shared::QueuedFrame;
 use crate::timing::FrameRate;
 
 /// What a finished video is.
@@ -36,7 +37,7 @@ pub struct Summary {
 
 /// Everything the encoder thread owns.
 pub(crate) struct Job {
-    pub frames: Receiver<PackedFrame>,
+    pub frames: Receiver<QueuedFrame>,
     pub budget: Arc<ByteBudget>,
     pub spare_buffers: Arc<BufferPool>,
     pub file: File,
@@ -59,6 +60,22 @@ pub(crate) fn run(job: Job) -> Result<Summary> {
     // tells `VideoWriter::wait_finished` the file is final.
     budget.close();
     result
+}
+
+/// Queues one frame in rav1e, creating the encoder for the first frame's size.
+fn send<'e>(
+    encoder: &'e mut Option<Encoder>,
+    rate: FrameRate,
+    options: &EncoderOptions,
+    frame: Packed<'_>,
+) -> Result<&'e mut Encoder> {
+    let enc = match encoder.take() {
+        Some(enc) => enc,
+        None => Encoder::new(frame.width, frame.height, rate, options)?,
+    };
+    let enc = encoder.insert(enc);
+    enc.send(frame)?;
+    Ok(enc)
 }
 
 /// Renames a complete video to its final name; removes the temporary file otherwise.
@@ -94,19 +111,37 @@ fn encode_all(job: Job) -> Result<Summary> {
             }
             received += 1;
         }
-        let bytes = frame.data.len();
-        let enc = match encoder.as_mut() {
-            Some(enc) => enc,
-            None => encoder.insert(Encoder::new(
-                frame.width,
-                frame.height,
-                job.rate,
-                &job.options,
-            )?),
+        let bytes = frame.bytes();
+        let enc = match frame {
+            QueuedFrame::Copied(copied) => {
+                let enc = send(&mut encoder, job.rate, &job.options, copied.packed())?;
+                job.spare_buffers.give(copied.data);
+                enc
+            }
+            QueuedFrame::Shared { frame, .. } => {
+                let view = frame.view()?;
+                let enc = match view.as_packed() {
+                    Some(packed) => send(&mut encoder, job.rate, &job.options, packed)?,
+                    None => {
+                        // A strided view: pack it here, off the caller's thread.
+                        let mut data = job.spare_buffers.take();
+                        view.pack_into(&mut data);
+                        let packed = Packed {
+                            data: &data,
+                            width: view.width(),
+                            height: view.height(),
+                            format: view.format(),
+                        };
+                        let enc = send(&mut encoder, job.rate, &job.options, packed)?;
+                        job.spare_buffers.give(data);
+                        enc
+                    }
+                };
+                drop(frame); // rav1e holds its own copy now: the caller's memory is let go
+                enc
+            }
         };
-        enc.send(&frame)?;
         job.budget.release(bytes);
-        job.spare_buffers.give(frame.data);
         enc.drain(|packet| muxer.write_packet(&packet.data, packet.keyframe))?;
     }
     let Some(mut enc) = encoder else {

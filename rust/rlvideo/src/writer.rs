@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::frame::{FrameRef, PackedFrame};
 use crate::options::EncoderOptions;
 use crate::pool::BufferPool;
+use crate::shared::{QueuedFrame, SharedFrame};
 use crate::timing::FrameRate;
 use crate::worker::{self, Job, Summary};
 
@@ -40,7 +41,7 @@ pub struct VideoWriter {
     path: PathBuf,
     frame_size: Option<(usize, usize)>,
     frames: u64,
-    queue: Option<Sender<PackedFrame>>,
+    queue: Option<Sender<QueuedFrame>>,
     spare_buffers: Arc<BufferPool>,
     budget: Arc<ByteBudget>,
     worker: Option<JoinHandle<Result<Summary>>>,
@@ -99,30 +100,66 @@ impl VideoWriter {
     /// Every frame must have the first frame's width and height. An error from the
     /// encoder thread (a full disk, say) is returned here, and the writer is then closed.
     pub fn write(&mut self, frame: FrameRef<'_>) -> Result<()> {
-        let Some(queue) = self.queue.as_ref() else {
-            return Err(Error::Closed);
-        };
-        let size = (frame.width(), frame.height());
-        match self.frame_size {
-            Some(first) if first != size => {
-                return Err(Error::InvalidFrame(format!(
-                    "every frame of a video must have the first frame's size {}x{} \
-                     (width x height), got {}x{}",
-                    first.0, first.1, size.0, size.1
-                )));
-            }
-            _ => {}
-        }
+        let size = self.check_frame_size(&frame)?;
         let mut data = self.spare_buffers.take();
         frame.pack_into(&mut data);
-        let bytes = data.len();
         let packed = PackedFrame {
             data,
             width: size.0,
             height: size.1,
             format: frame.format(),
         };
-        if !self.budget.acquire(bytes) || queue.send(packed).is_err() {
+        self.enqueue(QueuedFrame::Copied(packed), size)
+    }
+
+    /// Queues `frame` for encoding without copying it: the writer keeps it until the
+    /// encoder thread has converted it, then drops it. Blocks and fails like
+    /// [`write`](Self::write).
+    ///
+    /// ```no_run
+    /// use rlvideo::{EncoderOptions, OwnedFrame, PixelFormat, VideoWriter};
+    ///
+    /// let mut writer = VideoWriter::create("episode.mp4", 30.0, EncoderOptions::default())?;
+    /// for _ in 0..30 {
+    ///     let pixels = vec![0u8; 64 * 48 * 3]; // rendered fresh for every frame
+    ///     writer.write_shared(OwnedFrame::new(pixels, 64, 48, PixelFormat::Rgb)?)?;
+    /// }
+    /// writer.finish()?;
+    /// # Ok::<(), rlvideo::Error>(())
+    /// ```
+    pub fn write_shared(&mut self, frame: impl SharedFrame) -> Result<()> {
+        let view = frame.view()?;
+        let size = self.check_frame_size(&view)?;
+        let bytes = view.packed_len();
+        let queued = QueuedFrame::Shared {
+            frame: Box::new(frame),
+            bytes,
+        };
+        self.enqueue(queued, size)
+    }
+
+    /// The frame's `(width, height)`, if it matches the video's (an error otherwise, and
+    /// once the writer is closed).
+    fn check_frame_size(&self, frame: &FrameRef<'_>) -> Result<(usize, usize)> {
+        if self.queue.is_none() {
+            return Err(Error::Closed);
+        }
+        let size = (frame.width(), frame.height());
+        match self.frame_size {
+            Some(first) if first != size => Err(Error::InvalidFrame(format!(
+                "every frame of a video must have the first frame's size {}x{} \
+                 (width x height), got {}x{}",
+                first.0, first.1, size.0, size.1
+            ))),
+            _ => Ok(size),
+        }
+    }
+
+    fn enqueue(&mut self, frame: QueuedFrame, size: (usize, usize)) -> Result<()> {
+        let Some(queue) = self.queue.as_ref() else {
+            return Err(Error::Closed);
+        };
+        if !self.budget.acquire(frame.bytes()) || queue.send(frame).is_err() {
             return Err(self.take_worker_error());
         }
         self.frame_size = Some(size);

@@ -392,3 +392,85 @@ fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
     writer.write(frame()).unwrap();
     assert_eq!(writer.finish().unwrap().frames, 1);
 }
+
+/// A frame stored bottom-up, shown top-down through a negative row stride; counts drops.
+struct FlippedFrame {
+    pixels: Vec<u8>,
+    width: usize,
+    height: usize,
+    drops: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl rlvideo::SharedFrame for FlippedFrame {
+    fn view(&self) -> rlvideo::Result<FrameRef<'_>> {
+        let row = (self.width * 3) as isize;
+        let origin = (self.height - 1) * self.width * 3;
+        FrameRef::strided(
+            &self.pixels,
+            origin,
+            self.width,
+            self.height,
+            PixelFormat::Rgb,
+            [-row, 3, 1],
+        )
+    }
+}
+
+impl Drop for FlippedFrame {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn shared_frames_packed_or_strided_are_encoded_and_let_go() {
+    use rlvideo::OwnedFrame;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let dir = TempDir::new();
+    let path = dir.path().join("shared.mp4");
+    let drops = Arc::new(AtomicUsize::new(0));
+    let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
+    for t in 0..12 {
+        let pixels = gradient(48, 32, t);
+        match t % 3 {
+            0 => writer
+                .write(FrameRef::packed(&pixels, 48, 32, PixelFormat::Rgb).unwrap())
+                .unwrap(),
+            1 => writer
+                .write_shared(OwnedFrame::new(pixels, 48, 32, PixelFormat::Rgb).unwrap())
+                .unwrap(),
+            _ => writer
+                .write_shared(FlippedFrame {
+                    pixels,
+                    width: 48,
+                    height: 32,
+                    drops: Arc::clone(&drops),
+                })
+                .unwrap(),
+        }
+    }
+    let err = writer
+        .write_shared(OwnedFrame::new(gradient(32, 32, 0), 32, 32, PixelFormat::Rgb).unwrap())
+        .unwrap_err();
+    assert!(err.to_string().contains("48x32"), "{err}");
+    let summary = writer.finish().unwrap();
+    assert_eq!(summary.frames, 12);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        4,
+        "every kept frame is dropped once"
+    );
+    let parsed = parse(&path);
+    match &parsed.moov.trak[0].mdia.minf.stbl.stsz.samples {
+        mp4_atom::StszSamples::Different { sizes } => assert_eq!(sizes.len(), 12),
+        other => panic!("unexpected stsz {other:?}"),
+    }
+}
+
+#[test]
+fn an_owned_frame_of_the_wrong_length_is_refused() {
+    let err = rlvideo::OwnedFrame::new(vec![0; 47], 4, 4, PixelFormat::Rgb).unwrap_err();
+    assert!(matches!(err, Error::InvalidFrame(_)), "{err}");
+}
