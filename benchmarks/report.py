@@ -80,6 +80,17 @@ def throughput(r: Results) -> Iterator[str]:
                 higher=True,
             )
     ours = r.find("test_throughput_cartpole_600x400", peer="rlvideo")
+    same_output = r.find("test_throughput_cartpole_600x400", peer="ffmpeg-librav1e-speed8")
+    if ours and same_output:
+        yield _ratio_row(
+            "Throughput: rlvideo defaults vs ffmpeg-librav1e speed 8 (same size and PSNR)",
+            ours["extra_info"]["frames_per_second"],
+            same_output["extra_info"]["frames_per_second"],
+            "frames/s",
+            "(info)",
+            0.0,
+            higher=True,
+        )
     if ours and x264:
         yield _ratio_row(
             "Throughput: rlvideo defaults vs ffmpeg libx264 medium",

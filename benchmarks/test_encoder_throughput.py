@@ -2,7 +2,8 @@
 renders: rlvideo's defaults (speed 10, quantizer 120, 2 threads, 2 tiles) and rlvideo with
 rav1e's plain speed preset (``rl_tuning=False``), beside ffmpeg's librav1e at the same speed,
 quantizer, tiles and threads; and ffmpeg libx264 -preset medium (what Gymnasium's moviepy
-path uses) as a reference line.
+path uses) as a reference line. Also ffmpeg's librav1e at speed 8, rav1e's preset whose
+output matches rlvideo's default in size and PSNR.
 
     .venv/bin/python -m pytest benchmarks/test_encoder_throughput.py --benchmark-only
 """
@@ -30,6 +31,11 @@ PEERS = {
     "rlvideo-rav1e-preset": lambda frames, path: rlvideo_encode(frames, path, rl_tuning=False),
     "ffmpeg-librav1e": lambda frames, path: ffmpeg_encode(
         frames, path, FPS, librav1e_args(**SETTINGS)
+    ),
+    # rav1e's own preset that writes what rlvideo's default writes (size and PSNR within
+    # 3% and 0.1 dB on these frames): the equal-output comparison.
+    "ffmpeg-librav1e-speed8": lambda frames, path: ffmpeg_encode(
+        frames, path, FPS, librav1e_args(**{**SETTINGS, "speed": 8})
     ),
     "ffmpeg-libx264-medium": lambda frames, path: ffmpeg_encode(frames, path, FPS, X264_MEDIUM),
 }

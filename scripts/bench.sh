@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark in one run (peers and rlvideo side by side), then the README's table.
-# Takes about 20 minutes on 2 cores; needs ~8 GB of free RAM for Gymnasium's 10,000-frame
+# Takes about 12 minutes on 2 cores; needs ~8 GB of free RAM for Gymnasium's 10,000-frame
 # episode. Extra arguments go to pytest (e.g. -k handoff).
 set -euo pipefail
 cd "$(dirname "$0")/.."
