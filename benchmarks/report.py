@@ -37,9 +37,10 @@ def _ratio_row(
 ) -> str:
     ratio = ours / peer
     met = ratio >= limit if higher else ratio <= limit
+    verdict = "-" if target.startswith("(") else "yes" if met else "**no**"
     return (
         f"| {measure} | {_num(ours)} {unit} | {_num(peer)} {unit} | {ratio:.2f}x | {target} | "
-        f"{'yes' if met else '**no**'} |"
+        f"{verdict} |"
     )
 
 
@@ -193,6 +194,20 @@ def compression(r: Results) -> Iterator[str]:
     )
 
 
+def wrapper_overhead(r: Results) -> Iterator[str]:
+    test = "test_step_overhead_when_not_recording"
+    bare = r.find(test, wrapper="bare gymnasium.Wrapper")
+    for wrapper in ("rlvideo.RecordVideo", "gymnasium RecordVideo"):
+        row = r.find(test, wrapper=wrapper)
+        if row and bare:
+            extra = row["extra_info"]["microseconds_per_step"]
+            extra -= bare["extra_info"]["microseconds_per_step"]
+            yield (
+                f"| Step cost over a bare gymnasium.Wrapper, not recording: {wrapper} | "
+                f"{extra:+.2f} us | | | about 1 us | {'yes' if extra <= 1 else '**no**'} |"
+            )
+
+
 def sweep(r: Results) -> Iterator[str]:
     rows = [row for row in r.rows if row["name"].startswith("test_speed_quantizer_curve")]
     if not rows:
@@ -218,7 +233,7 @@ def main(path: str) -> None:
     r = Results(json.loads(Path(path).read_text()))
     print("| Measure | rlvideo | Peer | Ratio | Target | Met |")
     print("|---|---|---|---|---|---|")
-    for section in (handoff, throughput, training_loop, memory, compression):
+    for section in (handoff, throughput, training_loop, memory, compression, wrapper_overhead):
         for line in section(r):
             print(line)
     curve = list(sweep(r))
