@@ -66,6 +66,9 @@ class VideoWriter:
         With ``copy=False`` the writer keeps a reference to ``frame`` instead of copying it
         (a hand-off of a few microseconds at any size) until the encoder thread has read
         it; change the array in place only after that, or the video may show the change.
+        Never ``resize(refcheck=False)`` it or reallocate its buffer meanwhile. The memory
+        budget counts the span the view reaches; the reference itself is released at the
+        next call into rlvideo after the encoder has read the frame.
 
         Raises ``TypeError`` for a non-array or a dtype other than uint8, ``ValueError``
         for a bad shape or a size change, ``ValueError`` after ``close``, and
@@ -108,7 +111,8 @@ class VideoWriter:
         """Size of the finished file; ``None`` until closed, 0 if no frame was written."""
     @property
     def queued_bytes(self) -> int:
-        """Bytes of frames copied but not yet taken by the encoder; 0 once closed."""
+        """Bytes of frames queued (copied or kept) but not yet taken by the encoder; 0 once
+        closed."""
     @property
     def duration(self) -> float:
         """Playing time in seconds: ``frames / fps``."""

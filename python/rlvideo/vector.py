@@ -152,6 +152,7 @@ class RecordVideo(
             except (ValueError, TypeError, AttributeError, IndexError) as error:
                 self._recorder.stop_with_warning(f"cannot tile the environments' frames: {error}")
                 return
+        # Copied, not kept: the tiled grid is one buffer this wrapper overwrites every step.
         self._record(frame)
 
     def _new_episode(self) -> None:

@@ -18,8 +18,8 @@ pub(crate) struct FrameLayout {
     strides: [isize; 3],
 }
 
-// SAFETY: the pointer refers to the memory of a numpy array that the caller keeps alive (a
-// read-only borrow of it is held) for as long as the layout is used.
+// SAFETY: the pointer refers to the memory of a numpy array; whoever uses the layout on
+// another thread keeps the array alive and its pixels unwritten meanwhile (see `view`).
 unsafe impl Send for FrameLayout {}
 
 impl FrameLayout {
@@ -31,7 +31,9 @@ impl FrameLayout {
     /// A view of the bytes the layout describes.
     ///
     /// # Safety
-    /// The array the layout was taken from must be alive and borrowed for `'a`.
+    /// For `'a`, the array the layout was taken from must stay alive, keep its buffer (no
+    /// `resize(refcheck=False)`, no reassigned `.data`, no exporter reallocating under it)
+    /// and not have these bytes written.
     pub(crate) unsafe fn view<'a>(&self) -> rlvideo::Result<FrameRef<'a>> {
         // SAFETY: `base..base+len` is exactly the span of the array's elements (see
         // `layout_of`), which the caller keeps alive.
@@ -48,6 +50,10 @@ impl FrameLayout {
 }
 
 /// A numpy frame the writer keeps instead of copying (`write(frame, copy=False)`).
+///
+/// Dropping one off the GIL relies on PyO3's deferred reference pool.
+#[cfg(pyo3_disable_reference_pool)]
+compile_error!("NumpyFrame is dropped on the encoder thread: PyO3's reference pool is needed");
 pub(crate) struct NumpyFrame {
     /// Keeps the array, and so its memory, alive. Dropped on the encoder thread, without
     /// the GIL: PyO3 then defers the decref until the GIL is next taken.
@@ -66,10 +72,19 @@ impl NumpyFrame {
 
 impl rlvideo::SharedFrame for NumpyFrame {
     fn view(&self) -> rlvideo::Result<FrameRef<'_>> {
-        // SAFETY: `layout` describes `_array`'s memory, and numpy neither frees nor moves an
-        // array's data while a reference to the array exists (resizing one in place is
-        // refused). The caller of `write(copy=False)` promised not to change the pixels.
+        // SAFETY: `layout` describes `_array`'s memory and `_array` is a strong reference, so
+        // the buffer stays allocated: numpy refuses `resize()` while other references exist,
+        // and bytes/bytearray/memoryview/mmap exporters refuse to resize or close while
+        // exported. What remains (`resize(refcheck=False)`, assigning `.data`, an exporter
+        // that reallocates under its views) leaves every numpy view of the array dangling
+        // too; `write(copy=False)` documents that the array must not be changed.
         unsafe { self.layout.view() }
+    }
+
+    fn held_bytes(&self) -> Option<usize> {
+        // The span of memory the view reaches: a sparse view (`frame[::2, ::2]`) keeps far
+        // more alive than its packed size.
+        Some(self.layout.len)
     }
 }
 

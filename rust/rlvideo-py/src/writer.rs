@@ -201,8 +201,8 @@ impl PyVideoWriter {
         lock(&self.state).summary.as_ref().map(|s| s.bytes)
     }
 
-    /// Bytes of frames copied but not yet taken by the encoder (at most `memory_budget`,
-    /// or one frame more); 0 once closed. Tells how far the encoder is behind.
+    /// Bytes of frames queued (copied or kept) but not yet taken by the encoder (at most
+    /// `memory_budget`, or one frame more); 0 once closed. Tells how far the encoder is behind.
     #[getter]
     fn queued_bytes(&self) -> usize {
         lock(&self.state)

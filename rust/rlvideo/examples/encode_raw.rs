@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let pixels = std::fs::read(&args[1])?;
     let (width, height): (usize, usize) = (args[2].parse()?, args[3].parse()?);
+    rlvideo::check_dimensions(width, height)?;
     let options = EncoderOptions {
         threads: args.get(5).map_or(Ok(0), |t| t.parse())?,
         ..EncoderOptions::default()

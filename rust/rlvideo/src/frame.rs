@@ -130,8 +130,6 @@ impl<'a> FrameRef<'a> {
         self.width * self.height * self.format.channels()
     }
 
-    /// Copies the frame into `out` as tightly packed rows (resizing `out`), so the caller's
-    /// buffer may be reused as soon as this returns. Contiguous frames cost one `memcpy`.
     /// The frame's bytes as one slice, if its rows are tightly packed one after the other
     /// (then it needs no copy before colour conversion).
     pub(crate) fn as_packed(&self) -> Option<Packed<'a>> {
@@ -147,6 +145,8 @@ impl<'a> FrameRef<'a> {
         })
     }
 
+    /// Copies the frame into `out` as tightly packed rows (resizing `out`), so the caller's
+    /// buffer may be reused as soon as this returns. Contiguous frames cost one `memcpy`.
     pub(crate) fn pack_into(&self, out: &mut Vec<u8>) {
         let ch = self.format.channels();
         let row_len = self.width * ch;

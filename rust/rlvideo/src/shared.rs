@@ -3,7 +3,7 @@
 //!
 //! [`VideoWriter::write_shared`]: crate::VideoWriter::write_shared
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::frame::{check_dimensions, FrameRef, PackedFrame, PixelFormat};
 
 /// A frame whose memory the writer may hold until the encoder thread has read it, so
@@ -14,6 +14,13 @@ use crate::frame::{check_dimensions, FrameRef, PackedFrame, PixelFormat};
 pub trait SharedFrame: Send + 'static {
     /// The pixels. Must describe the same memory, size and format on every call.
     fn view(&self) -> Result<FrameRef<'_>>;
+
+    /// Bytes of memory this frame keeps alive while it waits, charged to the memory budget
+    /// (never less than its packed size). `None`, the default, means its packed size; a
+    /// sparse view of a larger buffer should say how much it holds.
+    fn held_bytes(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Pixels in a `Vec<u8>` the writer takes over: rows of `width * channels` bytes.
@@ -37,7 +44,13 @@ impl OwnedFrame {
     /// Checks that `data` holds exactly one packed `width x height` frame.
     pub fn new(data: Vec<u8>, width: usize, height: usize, format: PixelFormat) -> Result<Self> {
         check_dimensions(width, height)?;
-        FrameRef::packed(&data, width, height, format)?;
+        let expected = width * height * format.channels();
+        if data.len() != expected {
+            return Err(Error::InvalidFrame(format!(
+                "a packed {width}x{height} {format:?} frame has {expected} bytes, got {}",
+                data.len()
+            )));
+        }
         Ok(OwnedFrame {
             data,
             width,
@@ -72,10 +85,12 @@ impl SharedFrame for OwnedFrame {
 pub(crate) enum QueuedFrame {
     /// Copied by `write` into a pool buffer.
     Copied(PackedFrame),
-    /// Kept as the caller handed it over; `bytes` is its packed size.
+    /// Kept as the caller handed it over; `bytes` is what it holds (at least its packed
+    /// size), `size` its `(width, height)` when it was queued.
     Shared {
         frame: Box<dyn SharedFrame>,
         bytes: usize,
+        size: (usize, usize),
     },
 }
 

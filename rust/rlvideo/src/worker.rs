@@ -118,8 +118,18 @@ fn encode_all(job: Job) -> Result<Summary> {
                 job.spare_buffers.give(copied.data);
                 enc
             }
-            QueuedFrame::Shared { frame, .. } => {
+            QueuedFrame::Shared { frame, size, .. } => {
                 let view = frame.view()?;
+                if (view.width(), view.height()) != size {
+                    return Err(Error::InvalidFrame(format!(
+                        "a shared frame queued as {}x{} showed {}x{} to the encoder thread; \
+                         SharedFrame::view must describe the same frame every time",
+                        size.0,
+                        size.1,
+                        view.width(),
+                        view.height()
+                    )));
+                }
                 let enc = match view.as_packed() {
                     Some(packed) => send(&mut encoder, job.rate, &job.options, packed)?,
                     None => {

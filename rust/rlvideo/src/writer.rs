@@ -130,10 +130,11 @@ impl VideoWriter {
     pub fn write_shared(&mut self, frame: impl SharedFrame) -> Result<()> {
         let view = frame.view()?;
         let size = self.check_frame_size(&view)?;
-        let bytes = view.packed_len();
+        let bytes = frame.held_bytes().unwrap_or(0).max(view.packed_len());
         let queued = QueuedFrame::Shared {
             frame: Box::new(frame),
             bytes,
+            size,
         };
         self.enqueue(queued, size)
     }

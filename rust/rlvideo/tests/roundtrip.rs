@@ -471,6 +471,49 @@ fn shared_frames_packed_or_strided_are_encoded_and_let_go() {
 
 #[test]
 fn an_owned_frame_of_the_wrong_length_is_refused() {
-    let err = rlvideo::OwnedFrame::new(vec![0; 47], 4, 4, PixelFormat::Rgb).unwrap_err();
-    assert!(matches!(err, Error::InvalidFrame(_)), "{err}");
+    for len in [47, 49] {
+        let err = rlvideo::OwnedFrame::new(vec![0; len], 4, 4, PixelFormat::Rgb).unwrap_err();
+        assert!(matches!(err, Error::InvalidFrame(_)), "{err}");
+        assert!(
+            err.to_string().contains(&format!("48 bytes, got {len}")),
+            "{err}"
+        );
+    }
+}
+
+/// Shows 32x32 when queued and 16x16 to the encoder thread: a broken `SharedFrame`.
+struct ShrinkingFrame {
+    pixels: Vec<u8>,
+    views: std::sync::atomic::AtomicUsize,
+}
+
+impl rlvideo::SharedFrame for ShrinkingFrame {
+    fn view(&self) -> rlvideo::Result<FrameRef<'_>> {
+        let calls = self.views.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let side = if calls == 0 { 32 } else { 16 };
+        FrameRef::packed(
+            &self.pixels[..side * side * 3],
+            side,
+            side,
+            PixelFormat::Rgb,
+        )
+    }
+}
+
+#[test]
+fn a_shared_frame_whose_view_changes_is_an_error_not_a_wrong_video() {
+    let dir = TempDir::new();
+    let path = dir.path().join("shrinking.mp4");
+    let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
+    let frame = ShrinkingFrame {
+        pixels: gradient(32, 32, 0),
+        views: std::sync::atomic::AtomicUsize::new(0),
+    };
+    writer.write_shared(frame).unwrap();
+    let err = writer.finish().unwrap_err();
+    assert!(
+        err.to_string().contains("queued as 32x32 showed 16x16"),
+        "{err}"
+    );
+    assert!(!path.exists());
 }
