@@ -11,6 +11,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from benchmarks import recorders
 from tests.helpers import decode, psnr
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -47,16 +48,7 @@ class Quality:
 def record_and_compare(recorder: str, folder: Path, episodes: int, seed: int = 0) -> Quality:
     """Records `episodes` random-policy episodes (all of them) and measures the videos."""
     log = RenderLog(gym.make("CartPole-v1", render_mode="rgb_array"))
-    if recorder == "gymnasium RecordVideo":
-        from gymnasium.wrappers import RecordVideo as GymRecordVideo
-
-        env: gym.Env = GymRecordVideo(log, str(folder), episode_trigger=lambda _: True)
-    elif recorder == "rlvideo RecordVideo":
-        from rlvideo import RecordVideo
-
-        env = RecordVideo(log, str(folder), episode_trigger=lambda _: True)
-    else:
-        raise ValueError(f"unknown recorder {recorder!r}")
+    env = recorders.wrap(recorder, log, folder, episode_trigger=lambda _: True)
     env.action_space.seed(seed)
     for episode in range(episodes):
         env.reset(seed=seed + episode)

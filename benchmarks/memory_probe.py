@@ -17,6 +17,8 @@ from pathlib import Path
 
 import gymnasium as gym
 
+from benchmarks import recorders
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
@@ -38,16 +40,7 @@ def record_episode(recorder: str, frames: int, folder: Path) -> dict:
     env = gym.make("CartPole-v1", render_mode="rgb_array", max_episode_steps=frames)
     env.reset(seed=0)
     env.render()
-    if recorder == "gymnasium RecordVideo":
-        from gymnasium.wrappers import RecordVideo as GymRecordVideo
-
-        env = GymRecordVideo(env, str(folder))
-    elif recorder == "rlvideo RecordVideo":
-        from rlvideo import RecordVideo
-
-        env = RecordVideo(env, str(folder))
-    else:
-        raise ValueError(f"unknown recorder {recorder!r}")
+    env = recorders.wrap(recorder, env, folder)
     baseline = _status_kib("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
 

@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 
 from benchmarks.compression import Quality, record_and_compare
+from benchmarks.recorders import RECORDERS, RLVIDEO
 from rlvideo import VideoWriter
 from tests.helpers import decode, psnr
 
 EPISODES = 30
 
 
-@pytest.mark.parametrize("recorder", ["gymnasium RecordVideo", "rlvideo RecordVideo"])
+@pytest.mark.parametrize("recorder", RECORDERS)
 def test_compression_same_episodes(benchmark, tmp_path, recorder):
     benchmark.group = f"compression, {EPISODES} CartPole-v1 episodes"
     results: list[Quality] = []
@@ -39,7 +40,7 @@ def test_compression_same_episodes(benchmark, tmp_path, recorder):
         missing_frames=quality.missing,
     )
     assert quality.videos == EPISODES
-    if recorder == "rlvideo RecordVideo":
+    if recorder == RLVIDEO:
         assert quality.missing == 0
 
 

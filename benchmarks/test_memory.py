@@ -14,9 +14,8 @@ import sys
 
 import pytest
 
+from benchmarks.recorders import RECORDERS
 from tests.helpers import stream_info
-
-RECORDERS = ("gymnasium RecordVideo", "rlvideo RecordVideo")
 
 
 @pytest.mark.parametrize("frames", [2000, 10000])

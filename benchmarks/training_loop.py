@@ -18,10 +18,13 @@ from typing import Any, Callable
 import gymnasium as gym
 import numpy as np
 
+from benchmarks import recorders
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
-RECORDERS = ("env alone", "gymnasium RecordVideo", "rlvideo RecordVideo")
+ENV_ALONE = "env alone"
+RECORDERS = (ENV_ALONE, *recorders.RECORDERS)
 
 
 class EnvClock(gym.Wrapper):
@@ -77,18 +80,10 @@ def run_loop(
     """
     clock = EnvClock(gym.make("CartPole-v1", render_mode="rgb_array"))
     env: gym.Env = clock
-    if recorder == "gymnasium RecordVideo":
-        from gymnasium.wrappers import RecordVideo as GymRecordVideo
-
-        env = GymRecordVideo(clock, str(folder), episode_trigger=episode_trigger)
-    elif recorder == "rlvideo RecordVideo":
-        from rlvideo import RecordVideo
-
-        env = RecordVideo(clock, str(folder), episode_trigger=episode_trigger)
-    elif recorder != "env alone":
-        raise ValueError(f"recorder must be one of {RECORDERS}, got {recorder!r}")
+    if recorder != ENV_ALONE:
+        env = recorders.wrap(recorder, clock, folder, episode_trigger)
     trigger = episode_trigger or _capped_cubic
-    render_alone = recorder == "env alone"
+    render_alone = recorder == ENV_ALONE
 
     actions = np.random.default_rng(seed)
     inside = 0.0
