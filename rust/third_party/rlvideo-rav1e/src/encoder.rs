@@ -80,6 +80,9 @@ pub struct ReferenceFrame<T: Pixel> {
   pub render_width: u32,
   pub render_height: u32,
   pub frame: Arc<Frame<T>>,
+  /// The source this frame was coded from, kept only when
+  /// `SpeedSettings::static_skip` needs it (rlvideo delta).
+  pub input: Option<Arc<Frame<T>>>,
   pub input_hres: Arc<Plane<T>>,
   pub input_qres: Arc<Plane<T>>,
   pub cdfs: CDFContext,
@@ -2663,8 +2666,11 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
   let must_split =
     is_square && (bsize > fi.partition_range.max || !has_cols || !has_rows);
 
+  // An unchanged block is coded whole, as a static skip (rlvideo delta).
   let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
-    if fi.frame_type.has_inter() &&
+    if !must_split && crate::static_skip::is_static_block(ts, bsize, tile_bo) {
+      false
+    } else if fi.frame_type.has_inter() &&
       fi.sequence.chroma_sampling != ChromaSampling::Cs420 &&
       bsize <= BlockSize::BLOCK_8X8 {
       false
@@ -2936,8 +2942,11 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
   let must_split =
     is_square && (bsize > fi.partition_range.max || !has_cols || !has_rows);
 
+  // An unchanged block is coded whole, as a static skip (rlvideo delta).
   let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
-    if fi.frame_type.has_inter() &&
+    if !must_split && crate::static_skip::is_static_block(ts, bsize, tile_bo) {
+      false
+    } else if fi.frame_type.has_inter() &&
       fi.sequence.chroma_sampling != ChromaSampling::Cs420 &&
       bsize <= BlockSize::BLOCK_8X8 {
       false
@@ -3501,6 +3510,7 @@ fn encode_tile<'a, T: Pixel>(
       let tile_bo = tile_sbo.block_offset(0, 0);
       cw.bc.cdef_coded = false;
       cw.bc.code_deltas = fi.delta_q_present;
+      ts.static_mask = crate::static_skip::superblock_mask(fi, ts, tile_sbo);
 
       let is_straddle_sbx =
         tile_bo.0.x + BlockSize::BLOCK_64X64.width_mi() > ts.mi_width;
@@ -3829,6 +3839,7 @@ pub fn update_rec_buffer<T: Pixel>(
     render_width: fi.render_width,
     render_height: fi.render_height,
     frame: fs.rec.clone(),
+    input: crate::static_skip::kept_input(&fi.config, fs),
     input_hres: fs.input_hres.clone(),
     input_qres: fs.input_qres.clone(),
     cdfs: fs.cdfs,

@@ -107,6 +107,7 @@ mod rate;
 mod recon_intra;
 mod scan_order;
 mod segmentation;
+mod static_skip;
 mod stats;
 #[doc(hidden)]
 pub mod tiling;

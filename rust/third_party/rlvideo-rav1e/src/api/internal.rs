@@ -736,6 +736,7 @@ impl<T: Pixel> ContextInner<T> {
         render_height: fi.render_height,
         // Use the original frame contents.
         frame: fs.input.clone(),
+        input: crate::static_skip::kept_input(&fi.config, fs),
         input_hres: fs.input_hres.clone(),
         input_qres: fs.input_qres.clone(),
         cdfs: fs.cdfs,
@@ -818,6 +819,7 @@ impl<T: Pixel> ContextInner<T> {
       render_height: fi.render_height,
       // Use the original frame contents.
       frame: fs.input.clone(),
+      input: crate::static_skip::kept_input(&fi.config, fs),
       input_hres: fs.input_hres.clone(),
       input_qres: fs.input_qres.clone(),
       cdfs: fs.cdfs,

@@ -68,6 +68,10 @@ pub struct TileStateMut<'a, T: Pixel> {
   pub coded_block_info: MiTileState,
   pub integral_buffer: IntegralImageBuffer,
   pub inter_compound_buffers: InterCompoundBuffers,
+  /// Which 8x8 luma units of the superblock being coded hold the same
+  /// source pixels as the LAST reference's source (bit `8 * y + x`); zero
+  /// unless `SpeedSettings::static_skip` applies (rlvideo delta).
+  pub static_mask: u64,
 }
 
 /// Contains information for a coded block that is
@@ -191,6 +195,7 @@ impl<'a, T: Pixel> TileStateMut<'a, T> {
       ),
       integral_buffer: IntegralImageBuffer::zeroed(SOLVE_IMAGE_SIZE),
       inter_compound_buffers: InterCompoundBuffers::default(),
+      static_mask: 0,
     }
   }
 

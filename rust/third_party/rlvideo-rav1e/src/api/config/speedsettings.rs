@@ -65,6 +65,14 @@ pub struct SpeedSettings {
 
   /// Speed settings related to motion estimation and motion vector selection
   pub motion: MotionSpeedSettings,
+
+  /// Codes blocks of inter frames whose source pixels equal those of the
+  /// LAST reference frame's source as zero-motion skip blocks, without any
+  /// search (rlvideo delta). Suits screen-like content, where most of a
+  /// frame repeats the previous one.
+  ///
+  /// Enabled is faster on such content. No preset enables it.
+  pub static_skip: bool,
 }
 
 impl Default for SpeedSettings {
@@ -106,6 +114,7 @@ impl Default for SpeedSettings {
         use_satd_subpel: true,
         me_allow_full_search: true,
       },
+      static_skip: false,
     }
   }
 }
