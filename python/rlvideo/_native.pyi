@@ -24,6 +24,7 @@ def check_options(
     memory_budget: int = ...,
     low_latency: bool = True,
     rl_tuning: bool = True,
+    static_skip: bool = True,
 ) -> None:
     """Raise ``ValueError`` if ``VideoWriter(path, fps, **options)`` would reject them."""
 
@@ -59,6 +60,7 @@ class VideoWriter:
         memory_budget: int = ...,
         low_latency: bool = True,
         rl_tuning: bool = True,
+        static_skip: bool = True,
     ) -> None: ...
     def write(self, frame: npt.NDArray[np.uint8], *, copy: bool = True) -> None:
         """Queue one frame. Blocks only while ``memory_budget`` bytes are already queued.

@@ -37,7 +37,7 @@ impl PyVideoWriter {
     #[pyo3(signature = (
         path, fps = 30.0, *, speed = 10, quantizer = rlvideo::DEFAULT_QUANTIZER, threads = 0, tiles = 0,
         keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET,
-        low_latency = true, rl_tuning = true
+        low_latency = true, rl_tuning = true, static_skip = true
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -52,6 +52,7 @@ impl PyVideoWriter {
         memory_budget: usize,
         low_latency: bool,
         rl_tuning: bool,
+        static_skip: bool,
     ) -> PyResult<Self> {
         let options = EncoderOptions {
             speed,
@@ -62,6 +63,7 @@ impl PyVideoWriter {
             memory_budget,
             low_latency,
             rl_tuning,
+            static_skip,
         };
         let writer = py
             .detach(|| VideoWriter::create(&path, fps, options))
@@ -284,7 +286,7 @@ fn is_fatal(err: &rlvideo::Error) -> bool {
 #[pyo3(signature = (
     fps = 30.0, *, speed = 10, quantizer = rlvideo::DEFAULT_QUANTIZER, threads = 0, tiles = 0,
     keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET, low_latency = true,
-    rl_tuning = true
+    rl_tuning = true, static_skip = true
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check_options(
@@ -297,6 +299,7 @@ pub(crate) fn check_options(
     memory_budget: usize,
     low_latency: bool,
     rl_tuning: bool,
+    static_skip: bool,
 ) -> PyResult<()> {
     rlvideo::FrameRate::from_fps(fps).map_err(to_py)?;
     EncoderOptions {
@@ -308,6 +311,7 @@ pub(crate) fn check_options(
         memory_budget,
         low_latency,
         rl_tuning,
+        static_skip,
     }
     .validate()
     .map_err(to_py)

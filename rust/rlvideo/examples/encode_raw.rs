@@ -2,28 +2,29 @@
 //! and prints frames/s and the file size: the pipeline without Python, for profiling.
 //!
 //! ```text
-//! cargo run --release --example encode_raw -- frames.rgb 600 400 out.mp4 [threads]
+//! cargo run --release --example encode_raw -- frames.rgb 600 400 out.mp4 [threads=N]
+//!     [tiles=N] [speed=N] [quantizer=N] [rl_tuning=BOOL] [static_skip=BOOL] [fps=F]
 //! ```
+//! A bare number after the output path is the thread count, as in earlier versions.
 
 use std::time::Instant;
 
 use rlvideo::{EncoderOptions, FrameRef, PixelFormat, VideoWriter};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type BoxError = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 5 {
-        return Err("usage: encode_raw FRAMES.rgb WIDTH HEIGHT OUT.mp4 [THREADS]".into());
+        return Err("usage: encode_raw FRAMES.rgb WIDTH HEIGHT OUT.mp4 [KEY=VALUE ...]".into());
     }
     let pixels = std::fs::read(&args[1])?;
     let (width, height): (usize, usize) = (args[2].parse()?, args[3].parse()?);
     rlvideo::check_dimensions(width, height)?;
-    let options = EncoderOptions {
-        threads: args.get(5).map_or(Ok(0), |t| t.parse())?,
-        ..EncoderOptions::default()
-    };
+    let (options, fps) = parse_options(&args[5..])?;
     let frame_len = width * height * 3;
     let start = Instant::now();
-    let mut writer = VideoWriter::create(&args[4], 50.0, options)?;
+    let mut writer = VideoWriter::create(&args[4], fps, options)?;
     for chunk in pixels.chunks_exact(frame_len) {
         writer.write(FrameRef::packed(chunk, width, height, PixelFormat::Rgb)?)?;
     }
@@ -36,4 +37,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary.bytes
     );
     Ok(())
+}
+
+fn parse_options(args: &[String]) -> Result<(EncoderOptions, f64), BoxError> {
+    let mut options = EncoderOptions::default();
+    let mut fps = 50.0;
+    for arg in args {
+        let (key, value) = arg.split_once('=').unwrap_or(("threads", arg));
+        match key {
+            "threads" => options.threads = value.parse()?,
+            "tiles" => options.tiles = value.parse()?,
+            "speed" => options.speed = value.parse()?,
+            "quantizer" => options.quantizer = value.parse()?,
+            "rl_tuning" => options.rl_tuning = value.parse()?,
+            "static_skip" => options.static_skip = value.parse()?,
+            "fps" => fps = value.parse()?,
+            _ => return Err(format!("unknown option {key:?} in {arg:?}").into()),
+        }
+    }
+    Ok((options, fps))
 }

@@ -130,5 +130,6 @@ fn speed_settings(options: &EncoderOptions) -> SpeedSettings {
         settings.cdef = false;
         settings.rdo_lookahead_frames = 1;
     }
+    settings.static_skip = options.static_skip;
     settings
 }
