@@ -155,6 +155,8 @@ pub fn estimate_tile_motion<T: Pixel>(
   inter_cfg: &InterConfig,
 ) {
   let init_size = MIB_SIZE_LOG2;
+  // Superblocks whose source equals LAST's need no search (rlvideo delta).
+  let static_sbs = crate::static_skip::static_superblocks(fi, ts);
 
   let mut prev_ssdec: Option<u8> = None;
   for mv_size_in_b_log2 in (2..=init_size).rev() {
@@ -188,6 +190,16 @@ pub fn estimate_tile_motion<T: Pixel>(
           let tile_bo =
             TileSuperBlockOffset(SuperBlockOffset { x: sbx, y: sby })
               .block_offset(0, 0);
+
+          if ref_frame == RefType::LAST_FRAME
+            && static_sbs.get(sby * ts.sb_width + sbx) == Some(&true)
+          {
+            if init {
+              let zero = MEStats::default();
+              save_me_stats(ts, init_size, tile_bo, ref_frame, zero);
+            }
+            continue;
+          }
 
           if new_subsampling {
             refine_subsampled_sb_motion(

@@ -21,7 +21,7 @@ use arrayvec::ArrayVec;
 
 use crate::context::{
   max_txsize_rect_lookup, CFLParams, CandidateMV, ContextWriter,
-  TileBlockOffset, TileSuperBlockOffset, MI_SIZE_LOG2,
+  SuperBlockOffset, TileBlockOffset, TileSuperBlockOffset, MI_SIZE_LOG2,
 };
 use crate::encoder::{FrameInvariants, FrameState};
 use crate::frame::{Frame, Plane};
@@ -94,6 +94,24 @@ pub(crate) fn superblock_mask<T: Pixel>(
     }
   }
   mask
+}
+
+/// For each superblock of the tile (row by row), whether all of it is
+/// unchanged since LAST's source; empty when static skip does not apply.
+pub(crate) fn static_superblocks<T: Pixel>(
+  fi: &FrameInvariants<T>, ts: &TileStateMut<'_, T>,
+) -> Vec<bool> {
+  if last_source(fi).is_none() {
+    return Vec::new();
+  }
+  let mut sbs = Vec::with_capacity(ts.sb_width * ts.sb_height);
+  for y in 0..ts.sb_height {
+    for x in 0..ts.sb_width {
+      let sbo = TileSuperBlockOffset(SuperBlockOffset { x, y });
+      sbs.push(superblock_mask(fi, ts, sbo) == u64::MAX);
+    }
+  }
+  sbs
 }
 
 /// Clears the bit of every unit (`1 << unit_w_log2` by `1 << unit_h_log2`
