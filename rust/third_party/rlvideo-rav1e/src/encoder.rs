@@ -41,6 +41,7 @@ use crate::rate::{
 };
 use crate::rdo::*;
 use crate::segmentation::*;
+use crate::static_skip::BlockChange;
 use crate::serialize::{Deserialize, Serialize};
 use crate::stats::EncoderStats;
 use crate::tiling::*;
@@ -2663,12 +2664,17 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  let must_split =
-    is_square && (bsize > fi.partition_range.max || !has_cols || !has_rows);
+  // An unchanged block is coded whole, as a static skip; a partly changed
+  // one is split without trying it whole (rlvideo delta).
+  let change = crate::static_skip::block_change(ts, bsize, tile_bo);
+  let must_split = is_square
+    && (bsize > fi.partition_range.max
+      || !has_cols
+      || !has_rows
+      || (change == BlockChange::Mixed && bsize > fi.partition_range.min));
 
-  // An unchanged block is coded whole, as a static skip (rlvideo delta).
   let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
-    if !must_split && crate::static_skip::is_static_block(ts, bsize, tile_bo) {
+    if !must_split && change == BlockChange::Unchanged {
       false
     } else if fi.frame_type.has_inter() &&
       fi.sequence.chroma_sampling != ChromaSampling::Cs420 &&
@@ -2939,12 +2945,17 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   debug_assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  let must_split =
-    is_square && (bsize > fi.partition_range.max || !has_cols || !has_rows);
+  // An unchanged block is coded whole, as a static skip; a partly changed
+  // one is split without trying it whole (rlvideo delta).
+  let change = crate::static_skip::block_change(ts, bsize, tile_bo);
+  let must_split = is_square
+    && (bsize > fi.partition_range.max
+      || !has_cols
+      || !has_rows
+      || (change == BlockChange::Mixed && bsize > fi.partition_range.min));
 
-  // An unchanged block is coded whole, as a static skip (rlvideo delta).
   let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
-    if !must_split && crate::static_skip::is_static_block(ts, bsize, tile_bo) {
+    if !must_split && change == BlockChange::Unchanged {
       false
     } else if fi.frame_type.has_inter() &&
       fi.sequence.chroma_sampling != ChromaSampling::Cs420 &&
@@ -2960,6 +2971,10 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
       rd_cost: f64::MAX,
       part_modes: ArrayVec::new(),
     });
+  if must_split {
+    // A cached whole-block decision does not apply to a split block.
+    rdo_output.part_modes.clear();
+  }
 
   let partition = if must_split {
     PartitionType::PARTITION_SPLIT

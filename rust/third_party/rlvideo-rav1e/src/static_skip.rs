@@ -148,13 +148,25 @@ fn clear_changed_units<T: Pixel>(
   }
 }
 
-/// Whether every 8x8 unit of the block is unchanged. Blocks under 8x8 are
-/// left to the normal search.
-pub(crate) fn is_static_block<T: Pixel>(
+/// How much of a block is unchanged since LAST's source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BlockChange {
+  /// Every 8x8 unit is unchanged: code the block whole, as a static skip.
+  Unchanged,
+  /// Some units changed, some did not: split, so that the search runs
+  /// only on what changed.
+  Mixed,
+  /// Every unit changed, or static skip does not apply: search as usual.
+  Changed,
+}
+
+/// Classifies the block by the current superblock's mask. Blocks under
+/// 8x8 are left to the normal search.
+pub(crate) fn block_change<T: Pixel>(
   ts: &TileStateMut<'_, T>, bsize: BlockSize, tile_bo: TileBlockOffset,
-) -> bool {
+) -> BlockChange {
   if ts.static_mask == 0 || bsize.width() < 8 || bsize.height() < 8 {
-    return false;
+    return BlockChange::Changed;
   }
   let units_per_sb_log2 = SB_LOG2 - MI_SIZE_LOG2;
   let mi_in_sb = (1 << units_per_sb_log2) - 1;
@@ -166,7 +178,18 @@ pub(crate) fn is_static_block<T: Pixel>(
   for y in uy..uy + uh {
     block |= row << (y * UNITS_PER_ROW + ux);
   }
-  ts.static_mask & block == block
+  match ts.static_mask & block {
+    unchanged if unchanged == block => BlockChange::Unchanged,
+    0 => BlockChange::Changed,
+    _ => BlockChange::Mixed,
+  }
+}
+
+/// Whether every 8x8 unit of the block is unchanged.
+pub(crate) fn is_static_block<T: Pixel>(
+  ts: &TileStateMut<'_, T>, bsize: BlockSize, tile_bo: TileBlockOffset,
+) -> bool {
+  block_change(ts, bsize, tile_bo) == BlockChange::Unchanged
 }
 
 /// The mode decision for a static block: LAST, zero motion, skip. Costs
