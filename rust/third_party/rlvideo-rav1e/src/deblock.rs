@@ -54,7 +54,10 @@ fn deblock_adjusted_level(
     let l5 = level >> 5;
     clamp(
       level as i32
-        + ((deblock.ref_deltas[reference.to_index()] as i32) << l5)
+        // Indexed by the reference itself, INTRA_FRAME included, as the
+        // spec's loop_filter_ref_deltas[] is (rlvideo delta: upstream used
+        // to_index(), one slot off and a panic on intra blocks).
+        + ((deblock.ref_deltas[reference as usize] as i32) << l5)
         + if reference == INTRA_FRAME {
           0
         } else {
@@ -1101,6 +1104,20 @@ fn filter_v_edge<T: Pixel>(
   p: &mut PlaneRegionMut<T>, pli: usize, bd: usize, xdec: usize, ydec: usize,
 ) {
   let block = &blocks[bo];
+  // An edge with filter level 0 on both sides is never filtered: settle it
+  // before the sizes, which cost more to work out (rlvideo delta; static
+  // skip blocks have level 0, see static_skip.rs).
+  if deblock.deltas_enabled
+    && deblock_adjusted_level(deblock, block, pli, true) == 0
+    && deblock_adjusted_level(
+      deblock,
+      deblock_left(blocks, bo, &p.as_const()),
+      pli,
+      true,
+    ) == 0
+  {
+    return;
+  }
   let txsize = if pli == 0 {
     block.txsize
   } else {
@@ -1197,6 +1214,20 @@ fn filter_h_edge<T: Pixel>(
   p: &mut PlaneRegionMut<T>, pli: usize, bd: usize, xdec: usize, ydec: usize,
 ) {
   let block = &blocks[bo];
+  // An edge with filter level 0 on both sides is never filtered: settle it
+  // before the sizes, which cost more to work out (rlvideo delta; static
+  // skip blocks have level 0, see static_skip.rs).
+  if deblock.deltas_enabled
+    && deblock_adjusted_level(deblock, block, pli, false) == 0
+    && deblock_adjusted_level(
+      deblock,
+      deblock_up(blocks, bo, &p.as_const()),
+      pli,
+      false,
+    ) == 0
+  {
+    return;
+  }
   let txsize = if pli == 0 {
     block.txsize
   } else {
@@ -1289,6 +1320,33 @@ fn sse_h_edge<T: Pixel>(
   }
 }
 
+/// For each MI row, whether every block on it filters at level 0 in plane
+/// `pli` (rlvideo delta): the edges of such rows, and between two such rows,
+/// are left as they are. Empty unless the loop filter deltas are on.
+fn quiet_rows(
+  deblock: &DeblockState, blocks: &TileBlocks, pli: usize,
+) -> Vec<bool> {
+  if !deblock.deltas_enabled {
+    return Vec::new();
+  }
+  (0..blocks.rows())
+    .map(|y| {
+      // One look per block: step from each block to the next on the row.
+      let row = &blocks[y];
+      let mut x = 0;
+      while let Some(block) = row.get(x) {
+        if deblock_adjusted_level(deblock, block, pli, true) != 0
+          || deblock_adjusted_level(deblock, block, pli, false) != 0
+        {
+          return false;
+        }
+        x += usize::from(block.n4_w).max(1);
+      }
+      true
+    })
+    .collect()
+}
+
 // Deblocks all edges, vertical and horizontal, in a single plane
 #[profiling::function]
 pub fn deblock_plane<T: Pixel>(
@@ -1364,9 +1422,21 @@ pub fn deblock_plane<T: Pixel>(
     }
   }
 
+  // Rows whose blocks all filter at level 0 need no visit (rlvideo delta).
+  let quiet = quiet_rows(deblock, blocks, pli);
+  let quiet = |row: usize| quiet.get(row) == Some(&true);
+
   // filter rows where vertical and horizontal edge filtering both
   // happen (horizontal edge filtering lags vertical by one row).
   for y in ((2 << ydec)..rows).step_by(1 << ydec) {
+    let h_y = y - (1 << ydec);
+    if quiet(y)
+      && quiet(y | ydec)
+      && quiet(h_y)
+      && quiet((h_y | ydec) - (1 << ydec))
+    {
+      continue;
+    }
     // Check for vertical edge at first MI block boundary on this row
     if cols > 1 << xdec {
       filter_v_edge(

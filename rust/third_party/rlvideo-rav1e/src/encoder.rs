@@ -41,8 +41,8 @@ use crate::rate::{
 };
 use crate::rdo::*;
 use crate::segmentation::*;
-use crate::static_skip::BlockChange;
 use crate::serialize::{Deserialize, Serialize};
+use crate::static_skip::BlockChange;
 use crate::stats::EncoderStats;
 use crate::tiling::*;
 use crate::transform::*;
@@ -542,7 +542,10 @@ impl Default for DeblockState {
       sharpness: 0,
       deltas_enabled: false, // requires delta_q_enabled
       delta_updates_enabled: false,
-      ref_deltas: [1, 0, 0, 0, 0, -1, -1, -1],
+      // The AV1 defaults (setup_past_independence): GOLDEN -1, BWDREF 0
+      // (rlvideo delta: upstream has them swapped, harmless while rav1e
+      // never enables the deltas).
+      ref_deltas: [1, 0, 0, 0, -1, 0, -1, -1],
       mode_deltas: [0, 0],
       block_deltas_enabled: false,
       block_delta_shift: 0,
@@ -3300,6 +3303,10 @@ fn encode_tile_group<T: Pixel>(
     )
   });
   fs.deblock.levels = levels;
+  crate::static_skip::exempt_static_blocks_from_deblocking(
+    fi,
+    &mut fs.deblock,
+  );
 
   if fs.deblock.levels[0] != 0 || fs.deblock.levels[1] != 0 {
     fs.apply_tile_state_mut(|ts| {

@@ -1064,7 +1064,7 @@ impl<W: io::Write> UncompressedHeader for BitWriter<W, BigEndian> {
       if deblock.delta_updates_enabled {
         // conditionally write ref delta updates
         let prev_ref_deltas = if fi.primary_ref_frame == PRIMARY_REF_NONE {
-          [1, 0, 0, 0, 0, -1, -1, -1]
+          DeblockState::default().ref_deltas
         } else {
           fi.rec_buffer.deblock
             [fi.ref_frames[fi.primary_ref_frame as usize] as usize]

@@ -966,7 +966,7 @@ pub fn rdo_mode_decision<T: Pixel>(
   inter_cfg: &InterConfig,
 ) -> PartitionParameters {
   if crate::static_skip::is_static_block(ts, bsize, tile_bo) {
-    return crate::static_skip::static_mode_decision(fi, cw, bsize, tile_bo);
+    return crate::static_skip::static_mode_decision(bsize, tile_bo);
   }
   let PlaneConfig { xdec, ydec, .. } = ts.input.planes[1].cfg;
   let cw_checkpoint = cw.checkpoint(&tile_bo, fi.sequence.chroma_sampling);

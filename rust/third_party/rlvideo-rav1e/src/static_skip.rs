@@ -17,13 +17,11 @@
 
 use std::sync::Arc;
 
-use arrayvec::ArrayVec;
-
 use crate::context::{
-  max_txsize_rect_lookup, CFLParams, CandidateMV, ContextWriter,
-  SuperBlockOffset, TileBlockOffset, TileSuperBlockOffset, MI_SIZE_LOG2,
+  max_txsize_rect_lookup, CFLParams, SuperBlockOffset, TileBlockOffset,
+  TileSuperBlockOffset, MI_SIZE_LOG2,
 };
-use crate::encoder::{FrameInvariants, FrameState};
+use crate::encoder::{DeblockState, FrameInvariants, FrameState};
 use crate::frame::{Frame, Plane};
 use crate::mc::MotionVector;
 use crate::partition::BlockSize;
@@ -192,26 +190,25 @@ pub(crate) fn is_static_block<T: Pixel>(
   block_change(ts, bsize, tile_bo) == BlockChange::Unchanged
 }
 
-/// The mode decision for a static block: LAST, zero motion, skip. Costs
-/// nothing to the partition search, which then codes changed areas finely
-/// and leaves unchanged ones whole.
-pub(crate) fn static_mode_decision<T: Pixel>(
-  fi: &FrameInvariants<T>, cw: &mut ContextWriter, bsize: BlockSize,
-  tile_bo: TileBlockOffset,
+/// The mode decision for a static block: LAST, GLOBALMV (zero motion),
+/// skip. Costs nothing to the partition search, which then codes changed
+/// areas finely and leaves unchanged ones whole.
+///
+/// GLOBALMV rather than the cheaper NEARESTMV/NEARMV naming of a zero
+/// vector: it is the one inter mode the loop filter's mode delta can tell
+/// apart, see [`exempt_static_blocks_from_deblocking`].
+pub(crate) fn static_mode_decision(
+  bsize: BlockSize, tile_bo: TileBlockOffset,
 ) -> PartitionParameters {
-  let ref_frames = [LAST_FRAME, NONE_FRAME];
-  let mut mv_stack = ArrayVec::<CandidateMV, 9>::new();
-  cw.find_mvrefs(tile_bo, ref_frames, &mut mv_stack, bsize, fi, false);
-  let mode = zero_mv_mode(&mv_stack);
   PartitionParameters {
     rd_cost: 0.0,
     bo: tile_bo,
     bsize,
-    pred_mode_luma: mode,
-    pred_mode_chroma: mode,
+    pred_mode_luma: PredictionMode::GLOBALMV,
+    pred_mode_chroma: PredictionMode::GLOBALMV,
     pred_cfl_params: CFLParams::default(),
     angle_delta: AngleDelta::default(),
-    ref_frames,
+    ref_frames: [LAST_FRAME, NONE_FRAME],
     mvs: [MotionVector::default(); 2],
     skip: true,
     has_coeff: false,
@@ -222,27 +219,18 @@ pub(crate) fn static_mode_decision<T: Pixel>(
   }
 }
 
-/// The cheapest name for a zero motion vector: the MV-stack entry that
-/// holds it, as the remap after RDO in `encode_partition_topdown` picks
-/// (6% smaller files than always GLOBALMV on CartPole renders).
-fn zero_mv_mode(mv_stack: &[CandidateMV]) -> PredictionMode {
-  let zero = MotionVector::default();
-  let named = [
-    PredictionMode::NEARESTMV,
-    PredictionMode::NEAR0MV,
-    PredictionMode::NEAR1MV,
-    PredictionMode::NEAR2MV,
-  ];
-  if let Some((_, &mode)) =
-    mv_stack.iter().zip(named.iter()).find(|(c, _)| c.this_mv == zero)
-  {
-    return mode;
-  }
-  // With fewer candidates than the mode needs, the decoder substitutes the
-  // (identity) global motion, which is zero.
-  match mv_stack.len() {
-    0 => PredictionMode::NEARESTMV,
-    1 => PredictionMode::NEAR0MV,
-    _ => PredictionMode::GLOBALMV,
+/// Gives GLOBALMV blocks of inter frames filter level 0 (loop filter mode
+/// delta -63). A static block's pixels are LAST's, which were filtered when
+/// they were coded; filtering them again every frame would smear edges a
+/// little more each time, and costs as much CPU as a frame where nothing
+/// changed takes otherwise. Edges next to a changed block still take that
+/// block's level, as AV1 uses the neighbour's level when a block's is 0.
+pub(crate) fn exempt_static_blocks_from_deblocking<T: Pixel>(
+  fi: &FrameInvariants<T>, deblock: &mut DeblockState,
+) {
+  if fi.config.speed_settings.static_skip && fi.frame_type.has_inter() {
+    deblock.deltas_enabled = true;
+    deblock.delta_updates_enabled = true;
+    deblock.mode_deltas = [-63, 0];
   }
 }
