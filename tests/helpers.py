@@ -89,3 +89,251 @@ def cartpole_renders(count: int, seed: int) -> list[np.ndarray]:
         frames.append(env.render())
     env.close()
     return frames
+
+
+# --- Exact (YUV) decoding with two independent decoders, and playback in Chromium ---------
+
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def yuv420_planes(frame: av.VideoFrame) -> Planes:
+    """The Y, U and V planes of a decoded yuv420p frame, without line padding (copies)."""
+    assert frame.format.name == "yuv420p", frame.format.name
+    h, w = frame.height, frame.width
+    sizes = [(h, w), ((h + 1) // 2, (w + 1) // 2), ((h + 1) // 2, (w + 1) // 2)]
+    return tuple(  # type: ignore[return-value]
+        np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:ph, :pw].copy()
+        for p, (ph, pw) in zip(frame.planes, sizes)
+    )
+
+
+def decode_dav1d(path: str | Path) -> tuple[list[Planes], list[np.ndarray]]:
+    """Every frame through PyAV (dav1d): exact YUV planes, and RGB as `decode` gives it."""
+    planes, rgb = [], []
+    with av.open(str(path)) as container:
+        assert container.streams.video[0].codec_context.name == "libdav1d"
+        for frame in container.decode(video=0):
+            planes.append(yuv420_planes(frame))
+            rgb.append(yuv420_to_rgb(frame))
+    return planes, rgb
+
+
+def decode_libaom(path: str | Path, width: int, height: int) -> list[Planes]:
+    """Every frame through libaom (the ffmpeg binary of imageio-ffmpeg, `-c:v libaom-av1`), as
+    exact YUV planes: raw yuv420p out, every decoded frame passed through (no rate
+    conversion, so no frame is dropped or repeated)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-c:v", "libaom-av1"]
+    cmd += ["-i", str(path), "-map", "0:v:0", "-fps_mode", "passthrough"]
+    cmd += ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]
+    run = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    assert run.returncode == 0 and not run.stderr, run.stderr.decode(errors="replace")
+    cw, ch = (width + 1) // 2, (height + 1) // 2
+    frame_bytes = width * height + 2 * cw * ch
+    data = np.frombuffer(run.stdout, np.uint8)
+    assert data.size % frame_bytes == 0, (data.size, frame_bytes)
+    frames = []
+    for raw in data.reshape(-1, frame_bytes):
+        y = raw[: width * height].reshape(height, width)
+        u = raw[width * height : width * height + cw * ch].reshape(ch, cw)
+        v = raw[width * height + cw * ch :].reshape(ch, cw)
+        frames.append((y, u, v))
+    return frames
+
+
+def first_planes_difference(a: list[Planes], b: list[Planes]) -> str | None:
+    """None when both decodes are bit-identical, else where they first differ."""
+    if len(a) != len(b):
+        return f"{len(a)} frames against {len(b)}"
+    for index, (pa, pb) in enumerate(zip(a, b)):
+        for name, x, y in zip("YUV", pa, pb):
+            if x.shape != y.shape:
+                return f"frame {index} plane {name}: shape {x.shape} against {y.shape}"
+            if not np.array_equal(x, y):
+                row, col = np.argwhere(x != y)[0]
+                count = int(np.count_nonzero(x != y))
+                return (
+                    f"frame {index} plane {name}: {count} samples differ, first at row {row} "
+                    f"col {col} ({x[row, col]} against {y[row, col]})"
+                )
+    return None
+
+
+_PLAYER_PAGE = """<!doctype html>
+<html><body>
+<video id="video" muted playsinline preload="auto" src="VIDEO"></video>
+<canvas id="canvas"></canvas>
+<script>
+const video = document.getElementById("video");
+let readyAtLoad = -1;
+video.addEventListener("loadeddata", () => { readyAtLoad = video.readyState; });
+window.playback = new Promise((resolve) => {
+  const finish = (event) => {
+    let pixels = null;
+    if (event === "ended" && video.videoWidth > 0) {
+      const canvas = document.getElementById("canvas");
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      const context = canvas.getContext("2d", {willReadFrequently: true});
+      context.drawImage(video, 0, 0);
+      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      let text = "";
+      for (let i = 0; i < data.length; i += 0x8000) {
+        text += String.fromCharCode.apply(null, data.subarray(i, i + 0x8000));
+      }
+      pixels = btoa(text);
+    }
+    const quality = video.getVideoPlaybackQuality();
+    resolve({
+      event, ended: video.ended, readyState: video.readyState, readyAtLoad,
+      width: video.videoWidth, height: video.videoHeight, duration: video.duration,
+      currentTime: video.currentTime, error: video.error ? video.error.code : null,
+      decodedFrames: quality.totalVideoFrames, droppedFrames: quality.droppedVideoFrames,
+      pixels,
+    });
+  };
+  video.addEventListener("ended", () => finish("ended"));
+  video.addEventListener("error", () => finish("error"));
+  setTimeout(() => finish("timeout"), TIMEOUT_MS);
+  video.play().catch((e) => finish("play() failed: " + e));
+});
+</script>
+</body></html>
+"""
+
+
+def play_in_chromium(video: Path, timeout: float = 30.0) -> dict:
+    """Play `video` to its end in headless Chromium (a page with a <video>, through file://) and
+    return what the element reports: event ("ended", "error" or "timeout"), readyState,
+    videoWidth/videoHeight, duration, decoded frames, and the last frame as RGBA pixels.
+
+    Chromium is driven over the DevTools protocol on a pipe (fds 3 and 4, as Puppeteer does):
+    `--dump-dom` would dump at the load event, and `--virtual-time-budget` does not wait for
+    media playback, which runs on the real clock.
+    """
+    import base64
+    import fcntl
+    import json
+    import os
+    import select
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+
+    exe = shutil.which("chromium")
+    assert exe, "chromium is not on PATH"
+    page = video.parent / f"{video.stem}.html"
+    html = _PLAYER_PAGE.replace("VIDEO", video.name)
+    page.write_text(html.replace("TIMEOUT_MS", str(int(timeout * 1000))))
+    to_chromium_r, to_chromium_w = os.pipe()
+    from_chromium_r, from_chromium_w = os.pipe()
+    # Out of the way of 3 and 4, which the child's redirections below write.
+    high_r = fcntl.fcntl(to_chromium_r, fcntl.F_DUPFD, 10)
+    high_w = fcntl.fcntl(from_chromium_w, fcntl.F_DUPFD, 10)
+    os.close(to_chromium_r)
+    os.close(from_chromium_w)
+    profile = tempfile.mkdtemp(prefix="rlvideo-chromium-")
+    args = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--mute-audio", "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required", "--allow-file-access-from-files",
+        f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank",
+    ]  # fmt: skip
+    script = f'exec "$0" "$@" 3<&{high_r} 4>&{high_w} {high_r}<&- {high_w}>&-'
+    process = subprocess.Popen(
+        ["bash", "-c", script, exe, *args],
+        pass_fds=(high_r, high_w),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(high_r)
+    os.close(high_w)
+    deadline = time.monotonic() + timeout + 30
+    buffer = b""
+    next_id = 0
+
+    def receive() -> dict:
+        nonlocal buffer
+        while b"\0" not in buffer:
+            left = deadline - time.monotonic()
+            assert left > 0 and select.select([from_chromium_r], [], [], left)[0], "timeout"
+            chunk = os.read(from_chromium_r, 1 << 20)
+            assert chunk, "chromium closed the DevTools pipe"
+            buffer += chunk
+        message, _, buffer = buffer.partition(b"\0")
+        return json.loads(message)
+
+    def call(method: str, session: str | None = None, **params: object) -> dict:
+        nonlocal next_id
+        next_id += 1
+        message: dict = {"id": next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(to_chromium_w, json.dumps(message).encode() + b"\0")
+        while True:
+            reply = receive()
+            if reply.get("id") == next_id:
+                assert "error" not in reply, (method, reply["error"])
+                return reply["result"]
+            events.append(reply)
+
+    events: list[dict] = []
+    try:
+        target = call("Target.createTarget", url="about:blank")["targetId"]
+        session = call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        call("Page.enable", session)
+        call("Page.navigate", session, url=page.as_uri())
+        while not any(e.get("method") == "Page.loadEventFired" for e in events):
+            events.append(receive())
+        result = call(
+            "Runtime.evaluate",
+            session,
+            expression="window.playback",
+            awaitPromise=True,
+            returnByValue=True,
+        )
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        state = result["result"]["value"]
+        call("Browser.close")
+    finally:
+        os.close(to_chromium_w)
+        os.close(from_chromium_r)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+    if state["pixels"] is not None:
+        rgba = np.frombuffer(base64.b64decode(state["pixels"]), np.uint8)
+        state["pixels"] = rgba.reshape(state["height"], state["width"], 4)
+    return state
+
+
+def changed_blocks(a: np.ndarray, b: np.ndarray, block: int) -> np.ndarray:
+    """Per `block`x`block` block (partial ones at the edges included): do a and b differ?"""
+    diff = (a != b).reshape(a.shape[0], a.shape[1], -1).any(-1)
+    h, w = diff.shape
+    rows, cols = -(-h // block), -(-w // block)
+    padded = np.zeros((rows * block, cols * block), bool)
+    padded[:h, :w] = diff
+    return padded.reshape(rows, block, cols, block).any((1, 3))
+
+
+def changed_area_psnr(expected: list[np.ndarray], decoded: list[np.ndarray]) -> float:
+    """PSNR over the 8x8 blocks of each frame that differ from the previous expected frame,
+    pooled over the clip (inf when nothing changes): where a block wrongly taken as static
+    shows, even when it is too small to move a whole frame's PSNR."""
+    assert len(expected) == len(decoded), (len(expected), len(decoded))
+    squared, count = 0.0, 0
+    for previous, frame, out in zip(expected, expected[1:], decoded[1:]):
+        height, width = frame.shape[:2]
+        mask = changed_blocks(previous, frame, 8).repeat(8, 0).repeat(8, 1)[:height, :width]
+        error = frame[mask].astype(np.float64) - out[mask].astype(np.float64)
+        squared += float(np.sum(error**2))
+        count += error.size
+    return float("inf") if squared == 0 else 10 * np.log10(255.0**2 * count / squared)

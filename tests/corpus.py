@@ -1,0 +1,211 @@
+"""Clips for the static-skip tests: real RL renders and synthetic edge cases, made in the test
+run (nothing binary is committed). Every clip is deterministic: fixed seeds, seeded actions.
+
+A clip is a list of frames plus the `VideoWriter` options and (threads, tiles) pairs it is
+encoded with. Gymnasium's classic-control envs and ALE (`ale-py`, which ships its ROMs) are
+imported here, inside the functions, so that importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from tests.helpers import changed_blocks, gradient
+
+#: (threads, tiles) pairs. The whole grid costs 12 encodes per clip (with and without static
+#: skip), so only a few clips get it; the rest get a corner of it that still has one
+#: single-threaded single-tile encode and one multi-tile multi-threaded encode.
+FULL_GRID: tuple[tuple[int, int], ...] = ((1, 1), (1, 2), (1, 4), (2, 1), (2, 2), (2, 4))
+CORNERS: tuple[tuple[int, int], ...] = ((1, 1), (2, 4))
+
+
+@dataclass(frozen=True)
+class Clip:
+    """How to make a clip's frames, the options to encode them with and why it is here."""
+
+    name: str
+    make: Callable[[], list[np.ndarray]] = field(repr=False)
+    grid: tuple[tuple[int, int], ...] = CORNERS
+    options: dict[str, Any] = field(default_factory=dict)
+    fps: float = 30
+
+
+@cache
+def env_renders(env_id: str, count: int, seed: int) -> tuple[np.ndarray, ...]:
+    """`count` renders of a Gymnasium env (reset when an episode ends), seeded random actions.
+    Cached: several clips share one set of renders (callers must not change them)."""
+    import gymnasium as gym
+
+    if env_id.startswith("ALE/"):
+        import ale_py
+
+        gym.register_envs(ale_py)
+    env = gym.make(env_id, render_mode="rgb_array")
+    env.reset(seed=seed)
+    env.action_space.seed(seed)
+    frames = [env.render()]
+    while len(frames) < count:
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        if terminated or truncated:
+            env.reset()
+        frames.append(env.render())
+    env.close()
+    return tuple(frames)
+
+
+def texture(height: int, width: int, seed: int) -> np.ndarray:
+    """A smooth, everywhere-varying RGB texture (sums of random sinusoids), float64 0-255."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    out = np.zeros((height, width, 3))
+    for channel in range(3):
+        for _ in range(4):
+            fy, fx = rng.uniform(-0.15, 0.15, 2)
+            out[..., channel] += rng.uniform(15, 35) * np.sin(fy * y + fx * x + rng.uniform(0, 6))
+    return out + 128
+
+
+def pan(height: int, width: int, count: int, seed: int = 5) -> list[np.ndarray]:
+    """A texture sliding 3 px right and 2 px down per frame over a drifting gradient: every
+    8x8 block differs from the previous frame in every frame (the worst case for the skip)."""
+    big = texture(height + 2 * count, width + 3 * count, seed)
+    frames = []
+    for t in range(count):
+        y0, x0 = 2 * (count - t), 3 * (count - t)
+        moving = big[y0 : y0 + height, x0 : x0 + width]
+        frame = 0.6 * moving + 0.4 * gradient(height, width, t).astype(np.float64)
+        frames.append(np.clip(np.rint(frame), 0, 255).astype(np.uint8))
+    assert all(changed_blocks(a, b, 8).all() for a, b in zip(frames, frames[1:]))
+    return frames
+
+
+def repeat_at(frames: list[np.ndarray], where: dict[int, int]) -> list[np.ndarray]:
+    """frames with frame i shown `where[i]` extra times (as separate, equal arrays)."""
+    out = []
+    for i, frame in enumerate(frames):
+        out.append(frame)
+        out.extend(frame.copy() for _ in range(where.get(i, 0)))
+    return out
+
+
+def motion_in_one_quadrant(height: int, width: int, count: int) -> list[np.ndarray]:
+    """A static textured background with a ball bouncing in the top-left quadrant only: with 2
+    or 4 tiles, whole tiles are static while another one changes in every frame."""
+    background = np.clip(np.rint(texture(height, width, seed=11)), 0, 255).astype(np.uint8)
+    y, x = np.mgrid[0:height, 0:width]
+    frames = []
+    for t in range(count):
+        cy = 20 + abs((7 * t) % (2 * (height // 2 - 40)) - (height // 2 - 40))
+        cx = 20 + abs((11 * t) % (2 * (width // 2 - 40)) - (width // 2 - 40))
+        frame = background.copy()
+        frame[(y - cy) ** 2 + (x - cx) ** 2 <= 14**2] = (250, 60, 30)
+        frames.append(frame)
+    assert not changed_blocks(frames[0], frames[1], 8)[:, (width // 2 + 7) // 8 :].any()
+    return frames
+
+
+def renders(
+    env_id: str, count: int, seed: int, rows: slice = slice(None), cols: slice = slice(None)
+) -> Callable[[], list[np.ndarray]]:
+    """A clip maker: the first `count` renders of an env, cropped to rows x cols."""
+    return lambda: [f[rows, cols] for f in env_renders(env_id, count, seed)]
+
+
+def cartpole(count: int = 50) -> list[np.ndarray]:
+    """The first `count` of the 60 CartPole renders the edge cases are made from."""
+    return list(env_renders("CartPole-v1", 60, 2)[:count])
+
+
+CLIPS: tuple[Clip, ...] = (
+    # Real renders. CartPole and Breakout carry the full threads x tiles grid.
+    Clip("cartpole", lambda: cartpole(50), FULL_GRID, fps=50),
+    Clip("acrobot", renders("Acrobot-v1", 40, 3), fps=15),
+    Clip("mountaincar", renders("MountainCar-v0", 40, 4)),
+    Clip("pendulum", renders("Pendulum-v1", 40, 5)),
+    Clip("breakout", renders("ALE/Breakout-v5", 60, 6), FULL_GRID),
+    Clip("pong", renders("ALE/Pong-v5", 60, 7)),
+    # Sizes: odd in both directions (97x61: the cart and pole), a height that is not a
+    # multiple of 64 (200 = 3 superblock rows + 8) and one whose last superblock row is 2
+    # rows high (130: rav1e smears those bottom rows either way, see README, Known limits, so
+    # only the comparison with static_skip=False means anything there).
+    Clip("cartpole_97x61", lambda: [f[260:321, 250:347] for f in cartpole(40)]),
+    Clip("acrobot_500x200", renders("Acrobot-v1", 48, 3, slice(150, 350)), ((1, 2), (2, 4))),
+    Clip("cartpole_600x130", lambda: [f[200:330] for f in cartpole(40)]),
+    # Every 8x8 block changes in every frame: the skip must never fire.
+    Clip("pan", lambda: pan(192, 256, 30), FULL_GRID),
+    # Edge cases. Keyframes every 10 frames (at 0, 10, ..., 40), each followed by a copy of
+    # itself: a static frame right after a keyframe.
+    Clip(
+        "keyframe_then_static",
+        lambda: repeat_at(cartpole(40), {0: 1, 9: 1, 18: 1, 27: 1, 36: 1}),
+        options={"keyframe_interval": 10},
+    ),
+    Clip(
+        "static_start_and_end",
+        lambda: [cartpole()[0]] * 8 + cartpole(25)[1:] + [cartpole()[25].copy() for _ in range(8)],
+    ),
+    Clip(  # the same frame shown again in the middle, up to 3 more times
+        "repeated_frames",
+        lambda: repeat_at(cartpole(30), {5: 1, 12: 2, 20: 3}),
+        options={"keyframe_interval": 12},
+    ),
+    Clip("one_tile_moves", lambda: motion_in_one_quadrant(256, 512, 36), FULL_GRID),
+    Clip("all_static", lambda: [cartpole()[3].copy() for _ in range(20)]),
+    # Frame reordering (a pyramid of references) instead of low latency: the reference a
+    # static block is copied from is not always the frame shown before it.
+    Clip(
+        "reordered",
+        lambda: repeat_at(cartpole(40), {10: 2, 30: 1}),
+        options={"low_latency": False, "keyframe_interval": 16},
+    ),
+)
+assert len({clip.name for clip in CLIPS}) == len(CLIPS)
+
+
+#: (height, width, block, tiles) of the random-mask clips: sizes that are not multiples of 8
+#: or 64 (and two that are), every block size, every tile count.
+RANDOM_MASK_CASES: tuple[tuple[int, int, int, int], ...] = (
+    (61, 97, 8, 1),
+    (100, 150, 16, 2),
+    (130, 257, 64, 4),
+    (203, 128, 8, 4),
+    (144, 200, 64, 2),
+    (64, 64, 16, 1),
+)
+
+
+def random_block_clip(height: int, width: int, block: int, seed: int) -> list[np.ndarray]:
+    """24 frames in which a random subset of `block`x`block` blocks (partial at the edges)
+    changes each frame; in some frames nothing changes, in some most blocks do.
+
+    Blocks change in three ways: new content (a patch from elsewhere in a texture), a
+    sprite-like high-contrast 2x4 dot, or a single sample off by one level (the smallest
+    change a test for "static" must still see).
+    """
+    rng = np.random.default_rng(seed)
+    source = np.clip(np.rint(texture(2 * height, 2 * width, seed + 100)), 0, 255).astype(np.uint8)
+    frame = source[:height, :width].copy()
+    frames = [frame.copy()]
+    rows, cols = -(-height // block), -(-width // block)
+    for _ in range(23):
+        share = rng.choice([0.0, 0.05, 0.3, 0.8])
+        for r, c in zip(*np.nonzero(rng.random((rows, cols)) < share)):
+            y0, x0 = r * block, c * block
+            y1, x1 = min(y0 + block, height), min(x0 + block, width)
+            kind = rng.integers(3)
+            if kind == 0:
+                sy, sx = rng.integers(0, height), rng.integers(0, width)
+                frame[y0:y1, x0:x1] = source[sy : sy + y1 - y0, sx : sx + x1 - x0]
+            elif kind == 1:
+                y, x = rng.integers(y0, y1), rng.integers(x0, x1)
+                frame[y : y + 2, x : x + 4] = rng.integers(0, 256, 3)
+            else:
+                y, x, ch = rng.integers(y0, y1), rng.integers(x0, x1), rng.integers(3)
+                frame[y, x, ch] = frame[y, x, ch] + 1 if frame[y, x, ch] < 255 else 254
+        frames.append(frame.copy())
+    return frames
