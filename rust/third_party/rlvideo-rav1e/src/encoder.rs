@@ -3615,7 +3615,24 @@ fn encode_tile<'a, T: Pixel>(
     }
   }
 
-  if fi.sequence.enable_delayed_loopfilter_rdo {
+  // Without CDEF and loop restoration there is nothing to decide on a
+  // deblocked copy of the tile (rlvideo delta: skips a copy, a deblock and
+  // a copy back per tile and frame; the output is the same).
+  let loop_filter_rdo =
+    fi.sequence.enable_cdef || fi.sequence.enable_restoration;
+  if fi.sequence.enable_delayed_loopfilter_rdo && !loop_filter_rdo {
+    check_lf_queue(
+      fi,
+      ts,
+      &mut cw,
+      &mut w,
+      &mut sbs_q,
+      &mut last_lru_ready,
+      &mut last_lru_rdoed,
+      &mut last_lru_coded,
+      false,
+    );
+  } else if fi.sequence.enable_delayed_loopfilter_rdo {
     // Solve deblocking for just this tile
     /* TODO: Don't apply if lossless */
     let deblock_levels = deblock_filter_optimize(
