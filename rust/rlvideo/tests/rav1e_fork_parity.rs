@@ -71,9 +71,29 @@ fn planes(width: usize, height: usize, t: usize) -> [Vec<u8>; 3] {
     [y, u, v]
 }
 
+/// Frames where every pixel changes every frame (seeded xorshift noise).
+fn noise_planes(width: usize, height: usize, t: usize) -> [Vec<u8>; 3] {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (t as u64 + 1);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 24) as u8
+    };
+    let (cw, ch) = (width.div_ceil(2), height.div_ceil(2));
+    [
+        (0..width * height).map(|_| next()).collect(),
+        (0..cw * ch).map(|_| next()).collect(),
+        (0..cw * ch).map(|_| next()).collect(),
+    ]
+}
+
 /// Encodes `FRAMES` frames of `case` with the given crate and returns every packet's bytes.
 macro_rules! encode_with {
-    ($krate:ident, $case:expr, $static_skip:expr) => {{
+    ($krate:ident, $case:expr, $static_skip:expr) => {
+        encode_with!($krate, $case, $static_skip, planes)
+    };
+    ($krate:ident, $case:expr, $static_skip:expr, $content:expr) => {{
         use $krate::config::SpeedSettings;
         use $krate::prelude::*;
         let case: Case = $case;
@@ -114,7 +134,7 @@ macro_rules! encode_with {
         };
         for t in 0..FRAMES {
             let mut frame = ctx.new_frame();
-            let data = planes(case.width, case.height, t);
+            let data = $content(case.width, case.height, t);
             for (plane, src) in frame.planes.iter_mut().zip(&data) {
                 let stride = if plane.cfg.xdec == 0 {
                     case.width
@@ -159,5 +179,27 @@ fn static_skip_changes_the_bitstream_of_inter_frames_only() {
         // Packet 0 holds the sequence header and the first keyframe: coded as before.
         assert_eq!(on[0], off[0], "{case:?}: the first keyframe changed");
         assert!(on[1..] != off[1..], "{case:?}: static_skip had no effect");
+    }
+}
+
+#[test]
+fn static_skip_writes_the_same_bytes_when_every_block_changes() {
+    for &case in CASES {
+        let off = encode_with!(
+            rav1e,
+            case,
+            |s: &mut SpeedSettings| s.static_skip = false,
+            noise_planes
+        );
+        let on = encode_with!(
+            rav1e,
+            case,
+            |s: &mut SpeedSettings| s.static_skip = true,
+            noise_planes
+        );
+        assert!(
+            on == off,
+            "{case:?}: static_skip changed a clip with no static block"
+        );
     }
 }

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::io::Write;
 use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::{fmt, io, mem};
 
@@ -3273,13 +3274,19 @@ fn encode_tile_group<T: Pixel>(
   // dynamic allocation: once per frame
   let mut cdfs = vec![initial_cdf; ti.tile_count()];
 
+  let static_blocks_coded = AtomicBool::new(false);
   let (raw_tiles, stats): (Vec<_>, Vec<_>) = ti
     .tile_iter_mut(fs, &mut blocks)
     .zip(cdfs.iter_mut())
     .collect::<Vec<_>>()
     .into_par_iter()
     .map(|(mut ctx, cdf)| {
-      encode_tile(fi, &mut ctx.ts, cdf, &mut ctx.tb, inter_cfg)
+      let (tile, stats, static_seen) =
+        encode_tile(fi, &mut ctx.ts, cdf, &mut ctx.tb, inter_cfg);
+      if static_seen {
+        static_blocks_coded.store(true, Ordering::Relaxed);
+      }
+      (tile, stats)
     })
     .unzip();
 
@@ -3304,7 +3311,7 @@ fn encode_tile_group<T: Pixel>(
   });
   fs.deblock.levels = levels;
   crate::static_skip::exempt_static_blocks_from_deblocking(
-    fi,
+    static_blocks_coded.into_inner(),
     &mut fs.deblock,
   );
 
@@ -3500,8 +3507,10 @@ fn encode_tile<'a, T: Pixel>(
   fi: &FrameInvariants<T>, ts: &'a mut TileStateMut<'_, T>,
   fc: &'a mut CDFContext, blocks: &'a mut TileBlocksMut<'a>,
   inter_cfg: &InterConfig,
-) -> (Vec<u8>, EncoderStats) {
+) -> (Vec<u8>, EncoderStats, bool) {
   let mut enc_stats = EncoderStats::default();
+  // Whether a visible block was unchanged since LAST (rlvideo delta).
+  let mut static_seen = false;
   let mut w = WriterEncoder::new();
   let planes =
     if fi.sequence.chroma_sampling == ChromaSampling::Cs400 { 1 } else { 3 };
@@ -3533,6 +3542,9 @@ fn encode_tile<'a, T: Pixel>(
       cw.bc.cdef_coded = false;
       cw.bc.code_deltas = fi.delta_q_present;
       ts.static_mask = crate::static_skip::superblock_mask(fi, ts, tile_sbo);
+      static_seen |= ts.static_mask
+        & crate::static_skip::visible_units(fi, ts, tile_sbo)
+        != 0;
 
       let is_straddle_sbx =
         tile_bo.0.x + BlockSize::BLOCK_64X64.width_mi() > ts.mi_width;
@@ -3716,7 +3728,7 @@ fn encode_tile<'a, T: Pixel>(
     ts.sbo.0.x,
     ts.sbo.0.y
   );
-  (w.done(), enc_stats)
+  (w.done(), enc_stats, static_seen)
 }
 
 #[allow(unused)]

@@ -94,6 +94,21 @@ pub(crate) fn superblock_mask<T: Pixel>(
   mask
 }
 
+/// The bits of the superblock's 8x8 units that show pixels of the frame.
+pub(crate) fn visible_units<T: Pixel>(
+  fi: &FrameInvariants<T>, ts: &TileStateMut<'_, T>,
+  tile_sbo: TileSuperBlockOffset,
+) -> u64 {
+  let x0 = (ts.sbo.0.x + tile_sbo.0.x) << SB_LOG2;
+  let y0 = (ts.sbo.0.y + tile_sbo.0.y) << SB_LOG2;
+  let units = |size: usize, start: usize| {
+    (size.saturating_sub(start).div_ceil(1 << UNIT_LOG2)).min(UNITS_PER_ROW)
+  };
+  let (cols, rows) = (units(fi.width, x0), units(fi.height, y0));
+  let row = (1u64 << cols) - 1;
+  (0..rows).fold(0, |mask, y| mask | row << (y * UNITS_PER_ROW))
+}
+
 /// For each superblock of the tile (row by row), whether all of it is
 /// unchanged since LAST's source; empty when static skip does not apply.
 pub(crate) fn static_superblocks<T: Pixel>(
@@ -219,16 +234,17 @@ pub(crate) fn static_mode_decision(
   }
 }
 
-/// Gives GLOBALMV blocks of inter frames filter level 0 (loop filter mode
-/// delta -63). A static block's pixels are LAST's, which were filtered when
+/// Gives GLOBALMV blocks of a frame with static blocks filter level 0 (loop
+/// filter mode delta -63). A static block's pixels are LAST's, which were filtered when
 /// they were coded; filtering them again every frame would smear edges a
 /// little more each time, and costs as much CPU as a frame where nothing
 /// changed takes otherwise. Edges next to a changed block still take that
 /// block's level, as AV1 uses the neighbour's level when a block's is 0.
-pub(crate) fn exempt_static_blocks_from_deblocking<T: Pixel>(
-  fi: &FrameInvariants<T>, deblock: &mut DeblockState,
+/// A frame without static blocks is coded exactly as without static skip.
+pub(crate) fn exempt_static_blocks_from_deblocking(
+  static_blocks_coded: bool, deblock: &mut DeblockState,
 ) {
-  if fi.config.speed_settings.static_skip && fi.frame_type.has_inter() {
+  if static_blocks_coded {
     deblock.deltas_enabled = true;
     deblock.delta_updates_enabled = true;
     deblock.mode_deltas = [-63, 0];
