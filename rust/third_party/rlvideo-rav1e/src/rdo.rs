@@ -2115,6 +2115,9 @@ pub fn rdo_loop_decision<T: Pixel, W: Writer>(
     MAX_PLANES
   };
   assert!(fi.sequence.enable_cdef || fi.sequence.enable_restoration);
+  if ts.integral_buffer.integral_image.is_empty() {
+    ts.integral_buffer = IntegralImageBuffer::zeroed(SOLVE_IMAGE_SIZE);
+  }
   // Determine area of optimization: Which plane has the largest LRUs?
   // How many LRUs for each?
   let mut sb_w = 1; // how many superblocks wide the largest LRU

@@ -193,7 +193,9 @@ impl<'a, T: Pixel> TileStateMut<'a, T> {
         width >> MI_SIZE_LOG2,
         height >> MI_SIZE_LOG2,
       ),
-      integral_buffer: IntegralImageBuffer::zeroed(SOLVE_IMAGE_SIZE),
+      // Allocated on first use by loop restoration RDO (rlvideo delta:
+      // 0.5 MB zeroed per tile state, three tile states per frame).
+      integral_buffer: IntegralImageBuffer::zeroed(0),
       inter_compound_buffers: InterCompoundBuffers::default(),
       static_mask: 0,
     }
