@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Every benchmark in one run (peers and rlvideo side by side), then the README's table.
-# Takes about 12 minutes on 2 cores; needs ~8 GB of free RAM for Gymnasium's 10,000-frame
+# Takes about 15 minutes on 2 cores; needs ~8 GB of free RAM for Gymnasium's 10,000-frame
 # episode. Extra arguments go to pytest (e.g. -k handoff).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
+# The encoder CPU suite (benchmarks/test_encoder_cpu.py) times the Rust example, not Python.
+echo "==> building examples/encode_raw (release)"
+cargo build --release --quiet -p rlvideo --example encode_raw
 mkdir -p benchmarks/results
 results="benchmarks/results/latest.json"
 .venv/bin/python -m pytest benchmarks --benchmark-only --benchmark-json="$results" \

@@ -1,0 +1,203 @@
+"""Encoder CPU time per frame on one encoder thread: rlvideo (`examples/encode_raw`, threads=1,
+tiles=1, otherwise its defaults: static_skip on) beside ffmpeg's libx264 medium (CRF 23,
+-threads 1) and libsvtav1 preset 12 (lp=1), all reading the same raw RGB file and writing MP4.
+CPU is user + system time of the encoding process alone (os.wait4), the least of 3 rounds; each
+output is decoded (PyAV) and compared with the clip, so the table shows quality beside speed.
+
+Clips (300 frames each, made once per session): CartPole-v1 600x400, ALE Breakout 160x210 and
+a synthetic 320x240 pan in which every 8x8 block changes in every frame. Targets: rlvideo's CPU
+per frame at most libx264's on CartPole and Breakout (stretch: at most SVT-AV1's); on the
+all-changing clip, where no block can be skipped, static_skip on at most 3% slower than off
+(measured in alternation, `test_static_skip_overhead`).
+
+    cargo build --release -p rlvideo --example encode_raw
+    .venv/bin/python -m pytest benchmarks/test_encoder_cpu.py --benchmark-only
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from benchmarks.clips import RawClip, all_changing, breakout_renders, quality, write_raw
+from benchmarks.peers import (
+    SVTAV1_PRESET12_ONE_THREAD,
+    SVTAV1_QUIET,
+    X264_MEDIUM_ONE_THREAD,
+    Usage,
+    ffmpeg_command,
+    run_measured,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+ENCODE_RAW = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / (
+    "release/examples/encode_raw"
+)
+FPS = 30
+ROUNDS = 3
+FRAMES = 300
+
+CARTPOLE, BREAKOUT, ALL_CHANGING = "CartPole 600x400", "Breakout 160x210", "all-changing 320x240"
+RLVIDEO, RLVIDEO_NO_SKIP = "rlvideo", "rlvideo static_skip=False"
+X264, SVTAV1 = "ffmpeg libx264 medium", "ffmpeg libsvtav1 preset 12"
+
+
+def rlvideo_command(exe: Path, clip: RawClip, out: Path, static_skip: bool = True) -> list[str]:
+    return [
+        str(exe), str(clip.path), str(clip.width), str(clip.height), str(out),
+        "threads=1", "tiles=1", f"fps={FPS}", f"static_skip={str(static_skip).lower()}",
+    ]  # fmt: skip
+
+
+#: name -> (command for encode_raw's path, a clip and an output path; extra environment)
+ENCODERS: dict[str, tuple[Callable[[Path, RawClip, Path], list[str]], dict[str, str]]] = {
+    RLVIDEO: (rlvideo_command, {}),
+    RLVIDEO_NO_SKIP: (
+        lambda exe, clip, out: rlvideo_command(exe, clip, out, static_skip=False),
+        {},
+    ),
+    X264: (
+        lambda _, clip, out: ffmpeg_command(
+            str(clip.path), clip.width, clip.height, FPS, out, X264_MEDIUM_ONE_THREAD
+        ),
+        {},
+    ),
+    SVTAV1: (
+        lambda _, clip, out: ffmpeg_command(
+            str(clip.path), clip.width, clip.height, FPS, out, SVTAV1_PRESET12_ONE_THREAD
+        ),
+        SVTAV1_QUIET,
+    ),
+}
+
+#: rlvideo on the all-changing clip runs in `test_static_skip_overhead` instead, on and off in
+#: alternation (the 3% target is finer than the drift of this machine's load between tests).
+CASES = [
+    (clip, encoder)
+    for clip in (CARTPOLE, BREAKOUT, ALL_CHANGING)
+    for encoder in ENCODERS
+    if not (clip == ALL_CHANGING and encoder in (RLVIDEO, RLVIDEO_NO_SKIP))
+]
+
+
+@pytest.fixture(scope="session")
+def raw_clip(tmp_path_factory, cartpole_600x400) -> Callable[[str], RawClip]:
+    """The clip of a name, written to a raw RGB file the first time it is asked for."""
+    folder = tmp_path_factory.mktemp("clips")
+    makers: dict[str, Callable[[], list]] = {
+        CARTPOLE: lambda: cartpole_600x400[:FRAMES],
+        BREAKOUT: lambda: breakout_renders(FRAMES, seed=0),
+        ALL_CHANGING: lambda: all_changing(240, 320, FRAMES),
+    }
+    clips: dict[str, RawClip] = {}
+
+    def get(name: str) -> RawClip:
+        if name not in clips:
+            clips[name] = write_raw(name.split()[0].lower(), makers[name](), folder)
+            assert clips[name].frames == FRAMES
+        return clips[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def encode_raw(tmp_path_factory) -> Path:
+    """A copy of the built encode_raw, taken once: every round of the session runs the same
+    build even when cargo replaces the binary meanwhile."""
+    if not ENCODE_RAW.exists():
+        pytest.skip(f"{ENCODE_RAW} missing: cargo build --release -p rlvideo --example encode_raw")
+    built = ENCODE_RAW.stat().st_mtime
+    newer = [
+        path
+        for path in (ROOT / "rust").rglob("*")
+        if path.suffix in (".rs", ".toml") and path.stat().st_mtime > built
+    ]
+    if newer:
+        warnings.warn(
+            f"{ENCODE_RAW.name} is older than {len(newer)} source files (e.g. {newer[0]}): "
+            "the numbers are for the last build",
+            stacklevel=1,
+        )
+    copy = tmp_path_factory.mktemp("bin") / ENCODE_RAW.name
+    shutil.copy2(ENCODE_RAW, copy)
+    return copy
+
+
+def per_frame(seconds: float) -> float:
+    return round(1000 * seconds / FRAMES, 3)
+
+
+def usage_info(usage: Usage) -> dict[str, float]:
+    return {
+        "cpu_ms_per_frame": per_frame(usage.cpu),
+        "user_ms_per_frame": per_frame(usage.user),
+        "system_ms_per_frame": per_frame(usage.system),
+        "wall_ms_per_frame": per_frame(usage.wall),
+        "cpu_over_wall": round(usage.cpu / usage.wall, 2),
+    }
+
+
+def output_info(clip: RawClip, video: Path) -> dict[str, float]:
+    q = quality(video, clip)
+    assert q.frames == clip.frames, f"{video}: {q.frames} frames decoded of {clip.frames}"
+    return {
+        "file_bytes": video.stat().st_size,
+        "mean_psnr": round(q.mean_psnr, 2),
+        "min_psnr": round(q.min_psnr, 2),
+    }
+
+
+#: The most CPU time per wall second an encode on one encoder thread may take (rlvideo: its
+#: encoder thread and the thread reading the file; SVT-AV1 at its default lp=2 takes ~1.7).
+#: Not checked for libx264: ffmpeg converts and muxes on threads of its own beside x264's, so
+#: -threads 1 takes up to ~1.4 here, about what x264's default threading takes on 2 cores.
+MAX_CPU_OVER_WALL = {RLVIDEO: 1.25, RLVIDEO_NO_SKIP: 1.25, SVTAV1: 1.5}
+
+
+def one_thread(encoder: str, usage: Usage) -> None:
+    limit = MAX_CPU_OVER_WALL.get(encoder, float("inf"))
+    assert usage.cpu <= limit * usage.wall, f"{encoder}: more than one thread busy: {usage}"
+
+
+@pytest.mark.parametrize(("clip", "encoder"), CASES)
+def test_encoder_cpu(benchmark, tmp_path, raw_clip, encode_raw, clip, encoder):
+    benchmark.group = f"encoder CPU, {FRAMES} frames {clip}, 1 thread"
+    source = raw_clip(clip)
+    out = tmp_path / "out.mp4"
+    command, env = ENCODERS[encoder]
+    cmd = command(encode_raw, source, out)
+    usages: list[Usage] = []
+    benchmark.pedantic(lambda: usages.append(run_measured(cmd, env)), rounds=ROUNDS, iterations=1)
+    best = min(usages, key=lambda usage: usage.cpu)
+    one_thread(encoder, best)
+    benchmark.extra_info.update(
+        clip=clip, encoder=encoder, frames=FRAMES, **usage_info(best), **output_info(source, out)
+    )
+
+
+def test_static_skip_overhead(benchmark, tmp_path, raw_clip, encode_raw):
+    """rlvideo with static_skip on and off on the all-changing clip, alternating (on, off;
+    off, on; ...), so that both see the same drift in the machine's load."""
+    benchmark.group = f"encoder CPU, {FRAMES} frames {ALL_CHANGING}, 1 thread"
+    source = raw_clip(ALL_CHANGING)
+    outs = {skip: tmp_path / f"static_skip_{skip}.mp4" for skip in (True, False)}
+    usages: dict[bool, list[Usage]] = {True: [], False: []}
+
+    def pair() -> None:
+        order = (True, False) if len(usages[True]) % 2 == 0 else (False, True)
+        for skip in order:
+            usages[skip].append(run_measured(rlvideo_command(encode_raw, source, outs[skip], skip)))
+
+    benchmark.pedantic(pair, rounds=ROUNDS, iterations=1)
+    benchmark.extra_info.update(clip=ALL_CHANGING, frames=FRAMES)
+    for skip, label, encoder in ((True, "on", RLVIDEO), (False, "off", RLVIDEO_NO_SKIP)):
+        best = min(usages[skip], key=lambda usage: usage.cpu)
+        one_thread(encoder, best)
+        info = {**usage_info(best), **output_info(source, outs[skip])}
+        benchmark.extra_info.update({f"{label}_{key}": value for key, value in info.items()})
+    benchmark.extra_info["identical_output"] = outs[True].read_bytes() == outs[False].read_bytes()
