@@ -8,6 +8,8 @@ extras="${1:-demo}"
 need_apt=()
 command -v nasm >/dev/null || need_apt+=(nasm)          # rav1e's x86 assembly
 python3 -c "import venv, ensurepip" 2>/dev/null || need_apt+=(python3-venv)
+# The tests play a video in a real browser (tests/test_static_skip.py).
+[ "$extras" != test ] || command -v chromium >/dev/null || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -28,4 +28,5 @@ echo "==> release wheel: abi3, manylinux, installs and runs without Rust"
 scripts/check_wheel.sh
 
 echo "==> pytest"
-.venv/bin/python -m pytest tests -q "$@"
+# setup.sh installed chromium: the playback test must run, not skip.
+RLVIDEO_REQUIRE_CHROMIUM=1 .venv/bin/python -m pytest tests -q "$@"
