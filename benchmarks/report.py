@@ -305,18 +305,13 @@ def main(path: str) -> None:
     ):
         for line in section(r):
             print(line)
-    cpu_table = list(encoder_cpu_detail(r))
-    if cpu_table:
-        print()
-        print("Encoder CPU, one thread, 300 frames per clip (least CPU of 3 rounds):")
-        print()
-        print("\n".join(cpu_table))
-    curve = list(sweep(r))
-    if curve:
-        print()
-        print("Speed x quantizer curve (300 CartPole frames, 600x400, 2 threads):")
-        print()
-        print("\n".join(curve))
+    cpu_title = "Encoder CPU, one thread, 300 frames per clip (least CPU of 3 rounds):"
+    curve_title = "Speed x quantizer curve (300 CartPole frames, 600x400, 2 threads):"
+    for title, table in ((cpu_title, encoder_cpu_detail), (curve_title, sweep)):
+        lines = list(table(r))
+        if lines:
+            print(f"\n{title}\n")
+            print("\n".join(lines))
     cpu = r.machine.get("cpu", {}).get("brand_raw", "unknown CPU")
     print(f"\nMachine: {cpu}, {r.machine.get('cpu', {}).get('count', '?')} cores.")
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tests import helpers
 from tests.helpers import changed_blocks, gradient
 
 #: (threads, tiles) pairs. The whole grid costs 12 encodes per clip (with and without static
@@ -37,25 +38,9 @@ class Clip:
 
 @cache
 def env_renders(env_id: str, count: int, seed: int) -> tuple[np.ndarray, ...]:
-    """`count` renders of a Gymnasium env (reset when an episode ends), seeded random actions.
-    Cached: several clips share one set of renders (callers must not change them)."""
-    import gymnasium as gym
-
-    if env_id.startswith("ALE/"):
-        import ale_py
-
-        gym.register_envs(ale_py)
-    env = gym.make(env_id, render_mode="rgb_array")
-    env.reset(seed=seed)
-    env.action_space.seed(seed)
-    frames = [env.render()]
-    while len(frames) < count:
-        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
-        if terminated or truncated:
-            env.reset()
-        frames.append(env.render())
-    env.close()
-    return tuple(frames)
+    """`helpers.env_renders`, cached: several clips share one set of renders (callers must not
+    change them)."""
+    return tuple(helpers.env_renders(env_id, count, seed))
 
 
 def texture(height: int, width: int, seed: int) -> np.ndarray:

@@ -74,11 +74,16 @@ def gradient(height: int, width: int, t: int = 0) -> np.ndarray:
     return np.clip(np.stack([r, g, b], -1), 0, 255).astype(np.uint8)
 
 
-def cartpole_renders(count: int, seed: int) -> list[np.ndarray]:
-    """`count` real CartPole-v1 renders (400x600 RGB) from a seeded random policy."""
+def env_renders(env_id: str, count: int, seed: int) -> list[np.ndarray]:
+    """`count` renders of a Gymnasium env (reset when an episode ends) under a seeded random
+    policy; ALE ids (``ALE/...``) register ale-py's envs first."""
     import gymnasium as gym
 
-    env = gym.make("CartPole-v1", render_mode="rgb_array")
+    if env_id.startswith("ALE/"):
+        import ale_py
+
+        gym.register_envs(ale_py)
+    env = gym.make(env_id, render_mode="rgb_array")
     env.reset(seed=seed)
     env.action_space.seed(seed)
     frames = [env.render()]
@@ -89,6 +94,11 @@ def cartpole_renders(count: int, seed: int) -> list[np.ndarray]:
         frames.append(env.render())
     env.close()
     return frames
+
+
+def cartpole_renders(count: int, seed: int) -> list[np.ndarray]:
+    """`count` real CartPole-v1 renders (400x600 RGB) from a seeded random policy."""
+    return env_renders("CartPole-v1", count, seed)
 
 
 # --- Exact (YUV) decoding with two independent decoders, and playback in Chromium ---------
