@@ -16,13 +16,10 @@ _C_SCALE = 255.0 / 224.0
 
 def yuv420_to_rgb(frame: av.VideoFrame) -> np.ndarray:
     """An exact BT.601 limited-range inverse with nearest-neighbour chroma upsampling."""
-    assert frame.format.name == "yuv420p", frame.format.name
     h, w = frame.height, frame.width
-    planes = [np.frombuffer(p, np.uint8).reshape(-1, p.line_size) for p in frame.planes]
-    y = planes[0][:h, :w].astype(np.float64)
-    cw, ch = (w + 1) // 2, (h + 1) // 2
-    u = planes[1][:ch, :cw].astype(np.float64).repeat(2, 0).repeat(2, 1)[:h, :w]
-    v = planes[2][:ch, :cw].astype(np.float64).repeat(2, 0).repeat(2, 1)[:h, :w]
+    y, u, v = (plane.astype(np.float64) for plane in yuv420_planes(frame))
+    u = u.repeat(2, 0).repeat(2, 1)[:h, :w]
+    v = v.repeat(2, 0).repeat(2, 1)[:h, :w]
     yn = (y - 16) * _Y_SCALE
     un = (u - 128) * _C_SCALE
     vn = (v - 128) * _C_SCALE
