@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_channel::Receiver;
+use rayon::ThreadPool;
 
 use crate::budget::ByteBudget;
-use crate::encode::Encoder;
+use crate::encode::{self, Encoder};
 use crate::error::{Error, Result};
 use crate::frame::Packed;
 use crate::mux::Mp4Muxer;
@@ -53,8 +54,14 @@ pub(crate) fn run(job: Job) -> Result<Summary> {
     let budget = Arc::clone(&job.budget);
     let temp_path = job.temp_path.clone();
     let final_path = job.final_path.clone();
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| encode_all(job)))
-        .unwrap_or_else(|payload| Err(Error::ThreadPanicked(panic_message(&payload))));
+    let outcome = match encode::thread_pool(&job.options) {
+        Ok(pool) => {
+            let pool = Arc::new(pool);
+            panic::catch_unwind(AssertUnwindSafe(|| pool.install(|| encode_all(job, &pool))))
+                .unwrap_or_else(|payload| Err(Error::ThreadPanicked(panic_message(&payload))))
+        }
+        Err(e) => Err(e),
+    };
     let result = settle(outcome, &temp_path, &final_path);
     // Last: wakes any producer blocked on the budget (nobody will take its frame now) and
     // tells `VideoWriter::wait_finished` the file is final.
@@ -67,11 +74,12 @@ fn send<'e>(
     encoder: &'e mut Option<Encoder>,
     rate: FrameRate,
     options: &EncoderOptions,
+    pool: &Arc<ThreadPool>,
     frame: Packed<'_>,
 ) -> Result<&'e mut Encoder> {
     let enc = match encoder.take() {
         Some(enc) => enc,
-        None => Encoder::new(frame.width, frame.height, rate, options)?,
+        None => Encoder::new(frame.width, frame.height, rate, options, Arc::clone(pool))?,
     };
     let enc = encoder.insert(enc);
     enc.send(frame)?;
@@ -96,7 +104,7 @@ fn settle(outcome: Result<Summary>, temp_path: &Path, final_path: &Path) -> Resu
     }
 }
 
-fn encode_all(job: Job) -> Result<Summary> {
+fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
     // Errors name the final path: the one the caller knows (the file is still temporary).
     let mut muxer = Mp4Muxer::new(job.file, job.final_path.clone())?;
     let mut encoder: Option<Encoder> = None;
@@ -114,7 +122,7 @@ fn encode_all(job: Job) -> Result<Summary> {
         let bytes = frame.bytes();
         let enc = match frame {
             QueuedFrame::Copied(copied) => {
-                let enc = send(&mut encoder, job.rate, &job.options, copied.packed())?;
+                let enc = send(&mut encoder, job.rate, &job.options, pool, copied.packed())?;
                 job.spare_buffers.give(copied.data);
                 enc
             }
@@ -131,7 +139,7 @@ fn encode_all(job: Job) -> Result<Summary> {
                     )));
                 }
                 let enc = match view.as_packed() {
-                    Some(packed) => send(&mut encoder, job.rate, &job.options, packed)?,
+                    Some(packed) => send(&mut encoder, job.rate, &job.options, pool, packed)?,
                     None => {
                         // A strided view: pack it here, off the caller's thread.
                         let mut data = job.spare_buffers.take();
@@ -142,7 +150,7 @@ fn encode_all(job: Job) -> Result<Summary> {
                             height: view.height(),
                             format: view.format(),
                         };
-                        let enc = send(&mut encoder, job.rate, &job.options, packed)?;
+                        let enc = send(&mut encoder, job.rate, &job.options, pool, packed)?;
                         job.spare_buffers.give(data);
                         enc
                     }
