@@ -1100,24 +1100,16 @@ fn sse_size14<T: Pixel>(
 }
 
 fn filter_v_edge<T: Pixel>(
-  deblock: &DeblockState, blocks: &TileBlocks, bo: TileBlockOffset,
-  p: &mut PlaneRegionMut<T>, pli: usize, bd: usize, xdec: usize, ydec: usize,
+  deblock: &DeblockState, blocks: &TileBlocks, idle: &IdleEdges,
+  bo: TileBlockOffset, p: &mut PlaneRegionMut<T>, pli: usize, bd: usize,
+  xdec: usize, ydec: usize,
 ) {
-  let block = &blocks[bo];
   // An edge with filter level 0 on both sides is never filtered: settle it
-  // before the sizes, which cost more to work out (rlvideo delta; static
-  // skip blocks have level 0, see static_skip.rs).
-  if deblock.deltas_enabled
-    && deblock_adjusted_level(deblock, block, pli, true) == 0
-    && deblock_adjusted_level(
-      deblock,
-      deblock_left(blocks, bo, &p.as_const()),
-      pli,
-      true,
-    ) == 0
-  {
+  // before the sizes, which cost more to work out (rlvideo delta).
+  if idle.vertical(bo, xdec, ydec) {
     return;
   }
+  let block = &blocks[bo];
   let txsize = if pli == 0 {
     block.txsize
   } else {
@@ -1210,24 +1202,16 @@ fn sse_v_edge<T: Pixel>(
 }
 
 fn filter_h_edge<T: Pixel>(
-  deblock: &DeblockState, blocks: &TileBlocks, bo: TileBlockOffset,
-  p: &mut PlaneRegionMut<T>, pli: usize, bd: usize, xdec: usize, ydec: usize,
+  deblock: &DeblockState, blocks: &TileBlocks, idle: &IdleEdges,
+  bo: TileBlockOffset, p: &mut PlaneRegionMut<T>, pli: usize, bd: usize,
+  xdec: usize, ydec: usize,
 ) {
-  let block = &blocks[bo];
   // An edge with filter level 0 on both sides is never filtered: settle it
-  // before the sizes, which cost more to work out (rlvideo delta; static
-  // skip blocks have level 0, see static_skip.rs).
-  if deblock.deltas_enabled
-    && deblock_adjusted_level(deblock, block, pli, false) == 0
-    && deblock_adjusted_level(
-      deblock,
-      deblock_up(blocks, bo, &p.as_const()),
-      pli,
-      false,
-    ) == 0
-  {
+  // before the sizes, which cost more to work out (rlvideo delta).
+  if idle.horizontal(bo, xdec, ydec) {
     return;
   }
+  let block = &blocks[bo];
   let txsize = if pli == 0 {
     block.txsize
   } else {
@@ -1320,31 +1304,77 @@ fn sse_h_edge<T: Pixel>(
   }
 }
 
-/// For each MI row, whether every block on it filters at level 0 in plane
-/// `pli` (rlvideo delta): the edges of such rows, and between two such rows,
-/// are left as they are. Empty unless the loop filter deltas are on.
-fn quiet_rows(
-  deblock: &DeblockState, blocks: &TileBlocks, pli: usize,
-) -> Vec<bool> {
-  if !deblock.deltas_enabled {
-    return Vec::new();
-  }
-  (0..blocks.rows())
-    .map(|y| {
-      // One look per block: step from each block to the next on the row.
-      let row = &blocks[y];
-      let mut x = 0;
-      while let Some(block) = row.get(x) {
-        if deblock_adjusted_level(deblock, block, pli, true) != 0
-          || deblock_adjusted_level(deblock, block, pli, false) != 0
-        {
-          return false;
+/// Which MIs of a tile filter at level 0 in one plane (rlvideo delta): an
+/// edge with level 0 on both sides is left as it is, and so are the edges of a
+/// row of such MIs. Worked out once per block rather than at every MI edge,
+/// which cost as much as the rest of deblocking a static frame. Empty (nothing
+/// idle) unless the loop filter deltas are on; static skip blocks have level 0,
+/// see static_skip.rs.
+struct IdleEdges {
+  cols: usize,
+  /// Per MI: bit 0 set when the vertical level is 0, bit 1 the horizontal.
+  zero: Vec<u8>,
+  quiet_rows: Vec<bool>,
+}
+
+impl IdleEdges {
+  fn new(deblock: &DeblockState, blocks: &TileBlocks, pli: usize) -> Self {
+    let cols = blocks.cols();
+    if !deblock.deltas_enabled {
+      return Self { cols, zero: Vec::new(), quiet_rows: Vec::new() };
+    }
+    let mut zero = vec![0u8; cols * blocks.rows()];
+    let quiet_rows = zero
+      .chunks_exact_mut(cols)
+      .enumerate()
+      .map(|(y, out)| {
+        // One look per block: step from each block to the next on the row.
+        let row = &blocks[y];
+        let mut x = 0;
+        let mut quiet = true;
+        while let Some(block) = row.get(x) {
+          let bits =
+            u8::from(deblock_adjusted_level(deblock, block, pli, true) == 0)
+              | u8::from(
+                deblock_adjusted_level(deblock, block, pli, false) == 0,
+              ) << 1;
+          quiet &= bits == 3;
+          let end = (x + usize::from(block.n4_w).max(1)).min(cols);
+          out[x..end].fill(bits);
+          x = end;
         }
-        x += usize::from(block.n4_w).max(1);
-      }
-      true
-    })
-    .collect()
+        quiet
+      })
+      .collect();
+    Self { cols, zero, quiet_rows }
+  }
+
+  /// Every block on MI row `y` filters at level 0.
+  fn quiet(&self, y: usize) -> bool {
+    self.quiet_rows.get(y) == Some(&true)
+  }
+
+  /// The vertical edge at `bo` (against the block `deblock_left` finds) is
+  /// level 0 on both sides.
+  fn vertical(&self, bo: TileBlockOffset, xdec: usize, ydec: usize) -> bool {
+    let BlockOffset { x, y } = bo.0;
+    !self.zero.is_empty()
+      && self.zero[y * self.cols + x]
+        & self.zero[(y | ydec) * self.cols + (x | xdec) - (1 << xdec)]
+        & 1
+        != 0
+  }
+
+  /// The horizontal edge at `bo` (against the block `deblock_up` finds) is
+  /// level 0 on both sides.
+  fn horizontal(&self, bo: TileBlockOffset, xdec: usize, ydec: usize) -> bool {
+    let BlockOffset { x, y } = bo.0;
+    !self.zero.is_empty()
+      && self.zero[y * self.cols + x]
+        & self.zero[((y | ydec) - (1 << ydec)) * self.cols + (x | xdec)]
+        & 2
+        != 0
+  }
 }
 
 // Deblocks all edges, vertical and horizontal, in a single plane
@@ -1376,6 +1406,7 @@ pub fn deblock_plane<T: Pixel>(
     _ => return,
   }
 
+  let idle = IdleEdges::new(deblock, blocks, pli);
   let rect = p.rect();
   let cols = (cmp::min(
     blocks.cols(),
@@ -1398,6 +1429,7 @@ pub fn deblock_plane<T: Pixel>(
       filter_v_edge(
         deblock,
         blocks,
+        &idle,
         TileBlockOffset(BlockOffset { x, y: 0 }),
         p,
         pli,
@@ -1411,6 +1443,7 @@ pub fn deblock_plane<T: Pixel>(
         filter_v_edge(
           deblock,
           blocks,
+          &idle,
           TileBlockOffset(BlockOffset { x, y: 1 << ydec }),
           p,
           pli,
@@ -1422,18 +1455,15 @@ pub fn deblock_plane<T: Pixel>(
     }
   }
 
-  // Rows whose blocks all filter at level 0 need no visit (rlvideo delta).
-  let quiet = quiet_rows(deblock, blocks, pli);
-  let quiet = |row: usize| quiet.get(row) == Some(&true);
-
   // filter rows where vertical and horizontal edge filtering both
   // happen (horizontal edge filtering lags vertical by one row).
   for y in ((2 << ydec)..rows).step_by(1 << ydec) {
     let h_y = y - (1 << ydec);
-    if quiet(y)
-      && quiet(y | ydec)
-      && quiet(h_y)
-      && quiet((h_y | ydec) - (1 << ydec))
+    // Rows whose blocks all filter at level 0 need no visit (rlvideo delta).
+    if idle.quiet(y)
+      && idle.quiet(y | ydec)
+      && idle.quiet(h_y)
+      && idle.quiet((h_y | ydec) - (1 << ydec))
     {
       continue;
     }
@@ -1442,6 +1472,7 @@ pub fn deblock_plane<T: Pixel>(
       filter_v_edge(
         deblock,
         blocks,
+        &idle,
         TileBlockOffset(BlockOffset { x: 1 << xdec, y }),
         p,
         pli,
@@ -1456,6 +1487,7 @@ pub fn deblock_plane<T: Pixel>(
       filter_v_edge(
         deblock,
         blocks,
+        &idle,
         TileBlockOffset(BlockOffset { x, y }),
         p,
         pli,
@@ -1466,6 +1498,7 @@ pub fn deblock_plane<T: Pixel>(
       filter_h_edge(
         deblock,
         blocks,
+        &idle,
         TileBlockOffset(BlockOffset {
           x: x - (2 << xdec),
           y: y - (1 << ydec),
@@ -1482,6 +1515,7 @@ pub fn deblock_plane<T: Pixel>(
       filter_h_edge(
         deblock,
         blocks,
+        &idle,
         TileBlockOffset(BlockOffset {
           x: cols - (2 << xdec),
           y: y - (1 << ydec),
@@ -1497,6 +1531,7 @@ pub fn deblock_plane<T: Pixel>(
       filter_h_edge(
         deblock,
         blocks,
+        &idle,
         TileBlockOffset(BlockOffset {
           x: cols - (1 << xdec),
           y: y - (1 << ydec),
@@ -1516,6 +1551,7 @@ pub fn deblock_plane<T: Pixel>(
       filter_h_edge(
         deblock,
         blocks,
+        &idle,
         TileBlockOffset(BlockOffset { x, y: rows - (1 << ydec) }),
         p,
         pli,
