@@ -2750,10 +2750,13 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
     debug_assert!(is_square);
 
     let mut partition_types = ArrayVec::<PartitionType, 3>::new();
-    if bsize
-      <= fi.config.speed_settings.partition.non_square_partition_max_threshold
-      || is_straddle_x
-      || is_straddle_y
+    // A partly changed block only splits (rlvideo delta): its halves would
+    // be partly changed too, and searched whole, as they cannot split again.
+    if change != BlockChange::Mixed
+      && (bsize
+        <= fi.config.speed_settings.partition.non_square_partition_max_threshold
+        || is_straddle_x
+        || is_straddle_y)
     {
       if has_cols {
         partition_types.push(PartitionType::PARTITION_HORZ);
