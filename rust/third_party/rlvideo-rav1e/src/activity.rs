@@ -21,6 +21,18 @@ pub struct ActivityMask {
 impl ActivityMask {
   #[profiling::function]
   pub fn from_plane<T: Pixel>(luma_plane: &Plane<T>) -> ActivityMask {
+    Self::from_plane_reusing(luma_plane, &ActivityMask::default(), |_, _| {
+      false
+    })
+  }
+
+  /// `from_plane`, taking the variance of each 8x8 block (x, y) for which
+  /// `unchanged(x, y)` holds from `previous`, the mask of a source those
+  /// blocks are equal to, instead of computing it again (rlvideo delta).
+  pub fn from_plane_reusing<T: Pixel>(
+    luma_plane: &Plane<T>, previous: &ActivityMask,
+    unchanged: impl Fn(usize, usize) -> bool,
+  ) -> ActivityMask {
     let PlaneConfig { width, height, .. } = luma_plane.cfg;
 
     // Width and height are padded to 8×8 block size.
@@ -36,9 +48,14 @@ impl ActivityMask {
     let luma = PlaneRegion::new(luma_plane, aligned_luma);
 
     let mut variances = Vec::with_capacity(w_in_imp_b * h_in_imp_b);
+    let reusable = previous.variances.len() == w_in_imp_b * h_in_imp_b;
 
     for y in 0..h_in_imp_b {
       for x in 0..w_in_imp_b {
+        if reusable && unchanged(x, y) {
+          variances.push(previous.variances[y * w_in_imp_b + x]);
+          continue;
+        }
         let block_rect = Area::Rect {
           x: (x << 3) as isize,
           y: (y << 3) as isize,

@@ -427,6 +427,9 @@ pub struct FrameState<T: Pixel> {
   // these are stored per-tile for easier access.
   pub frame_me_stats: RefMEStats,
   pub enc_stats: EncoderStats,
+  /// Which 8x8 units equal LAST's source, made once by the lookahead
+  /// (rlvideo delta, static_skip.rs).
+  pub static_map: Option<Arc<crate::static_skip::StaticMap<T>>>,
 }
 
 impl<T: Pixel> FrameState<T> {
@@ -468,6 +471,7 @@ impl<T: Pixel> FrameState<T> {
       restoration: rs,
       frame_me_stats: me_stats,
       enc_stats: Default::default(),
+      static_map: None,
     }
   }
 
@@ -499,6 +503,7 @@ impl<T: Pixel> FrameState<T> {
       restoration: rs,
       frame_me_stats: FrameMEStats::new_arc_array(fi.w_in_b, fi.h_in_b),
       enc_stats: Default::default(),
+      static_map: None,
     }
   }
 
@@ -2754,7 +2759,11 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
     // be partly changed too, and searched whole, as they cannot split again.
     if change != BlockChange::Mixed
       && (bsize
-        <= fi.config.speed_settings.partition.non_square_partition_max_threshold
+        <= fi
+          .config
+          .speed_settings
+          .partition
+          .non_square_partition_max_threshold
         || is_straddle_x
         || is_straddle_y)
     {
@@ -3545,9 +3554,8 @@ fn encode_tile<'a, T: Pixel>(
       cw.bc.cdef_coded = false;
       cw.bc.code_deltas = fi.delta_q_present;
       ts.static_mask = crate::static_skip::superblock_mask(fi, ts, tile_sbo);
-      static_seen |= ts.static_mask
-        & crate::static_skip::visible_units(fi, ts, tile_sbo)
-        != 0;
+      ts.static_visible = crate::static_skip::visible_units(fi, ts, tile_sbo);
+      static_seen |= ts.static_mask & ts.static_visible != 0;
 
       let is_straddle_sbx =
         tile_bo.0.x + BlockSize::BLOCK_64X64.width_mi() > ts.mi_width;

@@ -46,10 +46,13 @@ pub(crate) fn kept_input<T: Pixel>(
 }
 
 /// The LAST reference's source, where a static skip may be taken at all.
-fn last_source<'a, T: Pixel>(
-  fi: &'a FrameInvariants<T>,
-) -> Option<&'a Frame<T>> {
-  if !fi.config.speed_settings.static_skip || !fi.frame_type.has_inter() {
+pub(crate) fn last_source<T: Pixel>(
+  fi: &FrameInvariants<T>,
+) -> Option<&Arc<Frame<T>>> {
+  if !fi.config.speed_settings.static_skip
+    || !fi.frame_type.has_inter()
+    || fi.sb_size_log2() != SB_LOG2
+  {
     return None;
   }
   let slot = fi.ref_frames[LAST_FRAME.to_index()] as usize;
@@ -59,7 +62,48 @@ fn last_source<'a, T: Pixel>(
   {
     return None;
   }
-  reference.input.as_deref()
+  reference.input.as_ref()
+}
+
+/// The masks of every superblock of a frame against one reference source,
+/// worked out once per frame (in the lookahead) and read by the motion
+/// search, the partition search and the activity mask.
+#[derive(Debug)]
+pub struct StaticMap<T: Pixel> {
+  reference: Arc<Frame<T>>,
+  sb_cols: usize,
+  masks: Box<[u64]>,
+}
+
+impl<T: Pixel> StaticMap<T> {
+  /// `input` against LAST's source; `None` where static skip does not apply.
+  pub(crate) fn new(
+    fi: &FrameInvariants<T>, input: &Frame<T>,
+  ) -> Option<Arc<Self>> {
+    let reference = last_source(fi)?;
+    let sb_cols = fi.width.div_ceil(1 << SB_LOG2);
+    let sb_rows = fi.height.div_ceil(1 << SB_LOG2);
+    let masks = (0..sb_rows)
+      .flat_map(|y| (0..sb_cols).map(move |x| (x, y)))
+      .map(|(x, y)| compare_superblock(input, reference, x, y))
+      .collect();
+    Some(Arc::new(Self { reference: Arc::clone(reference), sb_cols, masks }))
+  }
+
+  /// Whether the masks were made against `reference`.
+  pub(crate) fn is_against(&self, reference: &Arc<Frame<T>>) -> bool {
+    Arc::ptr_eq(&self.reference, reference)
+  }
+
+  /// Whether the 8x8 luma unit (x, y) of the frame (with its chroma) is
+  /// unchanged since the reference.
+  pub(crate) fn unit_unchanged(&self, x: usize, y: usize) -> bool {
+    let shift = SB_LOG2 - UNIT_LOG2;
+    let mask = self.masks.get((y >> shift) * self.sb_cols + (x >> shift));
+    let bit =
+      (y & (UNITS_PER_ROW - 1)) * UNITS_PER_ROW + (x & (UNITS_PER_ROW - 1));
+    mask.is_some_and(|mask| mask >> bit & 1 != 0)
+  }
 }
 
 /// Bit `8 * y + x` is set when the 8x8 luma unit (x, y) of superblock
@@ -69,20 +113,27 @@ pub(crate) fn superblock_mask<T: Pixel>(
   fi: &FrameInvariants<T>, ts: &TileStateMut<'_, T>,
   tile_sbo: TileSuperBlockOffset,
 ) -> u64 {
-  if ts.sb_size_log2 != SB_LOG2 {
-    return 0;
-  }
   let Some(last) = last_source(fi) else { return 0 };
-  let frame_sbo = ts.sbo.0.x + tile_sbo.0.x;
-  let frame_sby = ts.sbo.0.y + tile_sbo.0.y;
+  let x = ts.sbo.0.x + tile_sbo.0.x;
+  let y = ts.sbo.0.y + tile_sbo.0.y;
+  match ts.static_map {
+    Some(map) if map.is_against(last) => map.masks[y * map.sb_cols + x],
+    _ => compare_superblock(ts.input, last, x, y),
+  }
+}
+
+/// The mask of superblock (`sbx`, `sby`) of the frame: `cur` against `prev`.
+fn compare_superblock<T: Pixel>(
+  cur: &Frame<T>, prev: &Frame<T>, sbx: usize, sby: usize,
+) -> u64 {
   let mut mask = u64::MAX;
-  for (cur, prev) in ts.input.planes.iter().zip(last.planes.iter()) {
+  for (cur, prev) in cur.planes.iter().zip(prev.planes.iter()) {
     let (xdec, ydec) = (cur.cfg.xdec, cur.cfg.ydec);
     clear_changed_units(
       cur,
       prev,
-      (frame_sbo << SB_LOG2) >> xdec,
-      (frame_sby << SB_LOG2) >> ydec,
+      (sbx << SB_LOG2) >> xdec,
+      (sby << SB_LOG2) >> ydec,
       UNIT_LOG2 - xdec,
       UNIT_LOG2 - ydec,
       &mut mask,
@@ -190,6 +241,12 @@ pub(crate) fn block_change<T: Pixel>(
   let mut block = 0u64;
   for y in uy..uy + uh {
     block |= row << (y * UNITS_PER_ROW + ux);
+  }
+  // Only the units on screen count: a block on the frame's edge is not
+  // partly changed for being partly outside it.
+  let block = block & ts.static_visible;
+  if block == 0 {
+    return BlockChange::Changed;
   }
   match ts.static_mask & block {
     unchanged if unchanged == block => BlockChange::Unchanged,

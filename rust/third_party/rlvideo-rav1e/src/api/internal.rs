@@ -234,6 +234,9 @@ pub(crate) struct ContextInner<T: Pixel> {
   pub(super) frame_q: FrameQueue<T>,
   /// Maps *`output_frameno`* to frame data
   pub(super) frame_data: FrameDataQueue<T>,
+  /// The last source whose activity mask was computed, with that mask, for
+  /// the next frame's unchanged blocks (rlvideo delta, static_skip.rs).
+  static_activity: Option<(Arc<Frame<T>>, ActivityMask)>,
   /// A list of the `input_frameno` for keyframes in this encode.
   /// Needed so that we don't need to keep all of the `frame_invariants` in
   ///  memory for the whole life of the encode.
@@ -309,6 +312,7 @@ impl<T: Pixel> ContextInner<T> {
       frames_processed: 0,
       frame_q: BTreeMap::new(),
       frame_data: BTreeMap::new(),
+      static_activity: None,
       keyframes,
       keyframes_forced: BTreeSet::new(),
       packet_data,
@@ -761,6 +765,7 @@ impl<T: Pixel> ContextInner<T> {
     // what the MV search uses. During the actual encoding rec_buffer is
     // overwritten with its correct values anyway.
     fi.rec_buffer = coded_data.lookahead_rec_buffer.clone();
+    fs.static_map = crate::static_skip::StaticMap::new(fi, &fs.input);
 
     // Estimate lambda with rate-control dry-run
     fi.set_quantizers(&qps);
@@ -1343,12 +1348,33 @@ impl<T: Pixel> ContextInner<T> {
       self.frame_data.remove(&cur_output_frameno).unwrap().unwrap();
 
     let mut log_isqrt_mean_scale = 0i64;
+    // The lookahead's static map, if it was made against the LAST reference
+    // this frame is coded from (rlvideo delta, static_skip.rs).
+    let static_map = frame_data.fs.static_map.clone().filter(|map| {
+      crate::static_skip::last_source(&frame_data.fi)
+        .is_some_and(|last| map.is_against(last))
+    });
 
     if let Some(coded_data) = frame_data.fi.coded_frame_data.as_mut() {
       if self.config.tune == Tune::Psychovisual {
         let frame =
           self.frame_q[&frame_data.fi.input_frameno].as_ref().unwrap();
-        coded_data.activity_mask = ActivityMask::from_plane(&frame.planes[0]);
+        // Blocks unchanged since LAST's source keep the variance they had
+        // there (rlvideo delta, static_skip.rs).
+        coded_data.activity_mask = match (&static_map, &self.static_activity) {
+          (Some(map), Some((source, previous))) if map.is_against(source) => {
+            ActivityMask::from_plane_reusing(
+              &frame.planes[0],
+              previous,
+              |x, y| map.unit_unchanged(x, y),
+            )
+          }
+          _ => ActivityMask::from_plane(&frame.planes[0]),
+        };
+        if self.config.speed_settings.static_skip {
+          self.static_activity =
+            Some((Arc::clone(frame), coded_data.activity_mask.clone()));
+        }
         coded_data.activity_mask.fill_scales(
           frame_data.fi.sequence.bit_depth,
           &mut coded_data.activity_scales,

@@ -72,6 +72,11 @@ pub struct TileStateMut<'a, T: Pixel> {
   /// source pixels as the LAST reference's source (bit `8 * y + x`); zero
   /// unless `SpeedSettings::static_skip` applies (rlvideo delta).
   pub static_mask: u64,
+  /// The units of the superblock being coded that show pixels of the frame
+  /// (rlvideo delta).
+  pub static_visible: u64,
+  /// The frame's masks, when the lookahead made them (rlvideo delta).
+  pub static_map: Option<&'a crate::static_skip::StaticMap<T>>,
 }
 
 /// Contains information for a coded block that is
@@ -198,6 +203,8 @@ impl<'a, T: Pixel> TileStateMut<'a, T> {
       integral_buffer: IntegralImageBuffer::zeroed(0),
       inter_compound_buffers: InterCompoundBuffers::default(),
       static_mask: 0,
+      static_visible: 0,
+      static_map: fs.static_map.as_deref(),
     }
   }
 
