@@ -83,10 +83,10 @@ impl<T: Pixel> StaticMap<T> {
     let reference = last_source(fi)?;
     let sb_cols = fi.width.div_ceil(1 << SB_LOG2);
     let sb_rows = fi.height.div_ceil(1 << SB_LOG2);
-    let masks = (0..sb_rows)
-      .flat_map(|y| (0..sb_cols).map(move |x| (x, y)))
-      .map(|(x, y)| compare_superblock(input, reference, x, y))
-      .collect();
+    let mut masks = vec![u64::MAX; sb_cols * sb_rows].into_boxed_slice();
+    for (cur, prev) in input.planes.iter().zip(reference.planes.iter()) {
+      clear_changed_units_of_plane(cur, prev, sb_cols, &mut masks);
+    }
     Some(Arc::new(Self { reference: Arc::clone(reference), sb_cols, masks }))
   }
 
@@ -207,6 +207,48 @@ fn clear_changed_units<T: Pixel>(
     {
       if c != p {
         *mask &= !(1u64 << (row_bits + ux));
+      }
+    }
+  }
+}
+
+/// Clears, in the per-superblock `masks` of a frame, the bit of every unit
+/// whose visible pixels of this plane differ between `cur` and `prev`. Row by
+/// row over the whole plane: most rows of screen-like content repeat, and one
+/// comparison of a whole row settles them.
+fn clear_changed_units_of_plane<T: Pixel>(
+  cur: &Plane<T>, prev: &Plane<T>, sb_cols: usize, masks: &mut [u64],
+) {
+  let cfg = &cur.cfg;
+  debug_assert_eq!(cfg.stride, prev.cfg.stride);
+  let unit_w = 1 << (UNIT_LOG2 - cfg.xdec);
+  let unit_h_log2 = UNIT_LOG2 - cfg.ydec;
+  let (cur_data, prev_data) = (cur.data_origin(), prev.data_origin());
+  for y in 0..cfg.height {
+    let start = y * cfg.stride;
+    let (cur_row, prev_row) = (
+      &cur_data[start..start + cfg.width],
+      &prev_data[start..start + cfg.width],
+    );
+    if cur_row == prev_row {
+      continue;
+    }
+    let unit_y = y >> unit_h_log2;
+    let sb_row = &mut masks[(unit_y / UNITS_PER_ROW) * sb_cols..];
+    let row_bits = (unit_y % UNITS_PER_ROW) * UNITS_PER_ROW;
+    // A superblock's width at a time, then its units where that differs.
+    let sb_w = unit_w * UNITS_PER_ROW;
+    for (mask, (cur_sb, prev_sb)) in sb_row
+      .iter_mut()
+      .zip(cur_row.chunks(sb_w).zip(prev_row.chunks(sb_w)))
+      .filter(|(_, (c, p))| c != p)
+    {
+      for (unit_x, (c, p)) in
+        cur_sb.chunks(unit_w).zip(prev_sb.chunks(unit_w)).enumerate()
+      {
+        if c != p {
+          *mask &= !(1u64 << (row_bits + unit_x));
+        }
       }
     }
   }
