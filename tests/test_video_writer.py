@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rlvideo import EncoderError, VideoWriter
+from rlvideo import EncoderError, VideoWriter, check_options
 from tests.helpers import decode, gradient, min_psnr, psnr, stream_info
 
 
@@ -280,12 +280,40 @@ def test_write_after_close_raises(tmp_path):
         ({"speed": 11}, "speed must be"),
         ({"keyframe_interval": 0}, "keyframe_interval"),
         ({"memory_budget": 0}, "memory_budget"),
+        # Out of the binding's integer types too: ValueError naming the option, not
+        # OverflowError from the conversion.
+        ({"quantizer": 300}, r"quantizer must be between 0 and 255, got 300"),
+        ({"quantizer": -1}, r"quantizer must be between 0 and 255, got -1"),
+        ({"speed": -1}, r"speed must be between 0 and 10, got -1"),
+        ({"memory_budget": -5}, r"memory_budget must be between 1 and \d+, got -5"),
+        ({"threads": -2}, r"threads must be between 0 and 256, got -2"),
+        ({"threads": 100_000}, r"threads must be between 0 and 256, got 100000"),
+        ({"tiles": 5000}, r"tiles must be between 0 and 4096, got 5000"),
+        ({"keyframe_interval": -1}, r"keyframe_interval must be between 1 and \d+, got -1"),
+        ({"keyframe_interval": 2**70}, r"keyframe_interval .* got an integer beyond 64 bits"),
     ],
 )
 def test_bad_options_raise_value_error(tmp_path, kwargs, words):
     with pytest.raises(ValueError, match=words):
         VideoWriter(tmp_path / "x.mp4", **kwargs)
+    with pytest.raises(ValueError, match=words):
+        check_options(**kwargs)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kwargs", [{"speed": 1.5}, {"quantizer": "100"}, {"threads": None}])
+def test_options_of_the_wrong_type_raise_type_error(tmp_path, kwargs):
+    (name,) = kwargs
+    with pytest.raises(TypeError, match=f"{name} must be an integer, got"):
+        VideoWriter(tmp_path / "x.mp4", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_integer_like_options_are_accepted(tmp_path):
+    # numpy integers (from a config, say) convert as ints do.
+    with VideoWriter(tmp_path / "x.mp4", speed=np.int64(10), quantizer=np.uint8(120)) as writer:
+        writer.write(np.zeros((32, 32, 3), np.uint8))
+    assert stream_info(tmp_path / "x.mp4")["frames"] == 1
 
 
 def test_encoder_error_is_a_runtime_error():

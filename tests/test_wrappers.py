@@ -125,6 +125,8 @@ def test_encoder_options_reach_the_writer_and_bad_ones_fail_early(tmp_path):
     env = gym.make("CartPole-v1", render_mode="rgb_array")
     with pytest.raises(ValueError, match="speed must be"):
         RecordVideo(env, str(tmp_path), speed=42)
+    with pytest.raises(ValueError, match="quantizer must be between 0 and 255, got 300"):
+        RecordVideo(env, str(tmp_path), quantizer=300)
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         RecordVideo(env, str(tmp_path), colour="blue")
     small = RecordVideo(env, str(tmp_path / "q255"), quantizer=255)

@@ -3,6 +3,7 @@
 
 mod errors;
 mod frame;
+mod options;
 mod writer;
 
 use pyo3::prelude::*;

@@ -7,10 +7,11 @@ use std::time::Duration;
 use numpy::PyArrayMethods;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
-use rlvideo::{EncoderOptions, Summary, VideoWriter};
+use rlvideo::{Summary, VideoWriter};
 
 use crate::errors::to_py;
 use crate::frame::{as_uint8_array, layout_of, NumpyFrame};
+use crate::options::{encoder_options, IntArg, IntOptions, Switches};
 
 /// How often a blocked `write`/`close` looks for pending signals (Ctrl-C).
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
@@ -35,8 +36,10 @@ pub(crate) struct PyVideoWriter {
 impl PyVideoWriter {
     #[new]
     #[pyo3(signature = (
-        path, fps = 30.0, *, speed = 10, quantizer = rlvideo::DEFAULT_QUANTIZER, threads = 0, tiles = 0,
-        keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET,
+        path, fps = 30.0, *, speed = IntArg::of(10),
+        quantizer = IntArg::of(rlvideo::DEFAULT_QUANTIZER as i64), threads = IntArg::of(0),
+        tiles = IntArg::of(0), keyframe_interval = IntArg::of(240),
+        memory_budget = IntArg::of(rlvideo::DEFAULT_MEMORY_BUDGET as i64),
         low_latency = true, rl_tuning = true, static_skip = true
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -44,27 +47,31 @@ impl PyVideoWriter {
         py: Python<'_>,
         path: PathBuf,
         fps: f64,
-        speed: u8,
-        quantizer: u8,
-        threads: usize,
-        tiles: usize,
-        keyframe_interval: u64,
-        memory_budget: usize,
+        speed: IntArg,
+        quantizer: IntArg,
+        threads: IntArg,
+        tiles: IntArg,
+        keyframe_interval: IntArg,
+        memory_budget: IntArg,
         low_latency: bool,
         rl_tuning: bool,
         static_skip: bool,
     ) -> PyResult<Self> {
-        let options = EncoderOptions {
-            speed,
-            quantizer,
-            threads,
-            tiles,
-            keyframe_interval,
-            memory_budget,
-            low_latency,
-            rl_tuning,
-            static_skip,
-        };
+        let options = encoder_options(
+            IntOptions {
+                speed,
+                quantizer,
+                threads,
+                tiles,
+                keyframe_interval,
+                memory_budget,
+            },
+            Switches {
+                low_latency,
+                rl_tuning,
+                static_skip,
+            },
+        )?;
         let writer = py
             .detach(|| VideoWriter::create(&path, fps, options))
             .map_err(to_py)?;
@@ -284,35 +291,40 @@ fn is_fatal(err: &rlvideo::Error) -> bool {
 /// lets the wrappers fail at construction rather than at the first recorded frame.
 #[pyfunction]
 #[pyo3(signature = (
-    fps = 30.0, *, speed = 10, quantizer = rlvideo::DEFAULT_QUANTIZER, threads = 0, tiles = 0,
-    keyframe_interval = 240, memory_budget = rlvideo::DEFAULT_MEMORY_BUDGET, low_latency = true,
-    rl_tuning = true, static_skip = true
+    fps = 30.0, *, speed = IntArg::of(10),
+    quantizer = IntArg::of(rlvideo::DEFAULT_QUANTIZER as i64), threads = IntArg::of(0),
+    tiles = IntArg::of(0), keyframe_interval = IntArg::of(240),
+    memory_budget = IntArg::of(rlvideo::DEFAULT_MEMORY_BUDGET as i64),
+    low_latency = true, rl_tuning = true, static_skip = true
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check_options(
     fps: f64,
-    speed: u8,
-    quantizer: u8,
-    threads: usize,
-    tiles: usize,
-    keyframe_interval: u64,
-    memory_budget: usize,
+    speed: IntArg,
+    quantizer: IntArg,
+    threads: IntArg,
+    tiles: IntArg,
+    keyframe_interval: IntArg,
+    memory_budget: IntArg,
     low_latency: bool,
     rl_tuning: bool,
     static_skip: bool,
 ) -> PyResult<()> {
     rlvideo::FrameRate::from_fps(fps).map_err(to_py)?;
-    EncoderOptions {
-        speed,
-        quantizer,
-        threads,
-        tiles,
-        keyframe_interval,
-        memory_budget,
-        low_latency,
-        rl_tuning,
-        static_skip,
-    }
-    .validate()
-    .map_err(to_py)
+    encoder_options(
+        IntOptions {
+            speed,
+            quantizer,
+            threads,
+            tiles,
+            keyframe_interval,
+            memory_budget,
+        },
+        Switches {
+            low_latency,
+            rl_tuning,
+            static_skip,
+        },
+    )?;
+    Ok(())
 }

@@ -42,7 +42,9 @@ mod writer;
 
 pub use error::{Error, Result};
 pub use frame::{check_dimensions, FrameRef, PixelFormat, MAX_DIMENSION};
-pub use options::{EncoderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER};
+pub use options::{
+    EncoderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, MAX_THREADS, MAX_TILES,
+};
 pub use shared::{OwnedFrame, SharedFrame};
 pub use timing::{FrameRate, MAX_FPS};
 pub use worker::Summary;

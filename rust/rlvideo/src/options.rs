@@ -45,6 +45,12 @@ pub const DEFAULT_QUANTIZER: u8 = 120;
 /// episode length; 256 MiB put a 2,000-frame episode at 0.21x Gymnasium's peak.
 pub const DEFAULT_MEMORY_BUDGET: usize = 128 << 20;
 
+/// Most encoder threads one video may ask for (each is an OS thread).
+pub const MAX_THREADS: usize = 256;
+
+/// Most tiles per frame (AV1 allows 64 columns by 64 rows).
+pub const MAX_TILES: usize = 4096;
+
 impl Default for EncoderOptions {
     fn default() -> Self {
         EncoderOptions {
@@ -80,10 +86,16 @@ impl EncoderOptions {
                 "memory_budget must be at least 1 byte, got 0".into(),
             ));
         }
-        if self.tiles > 4096 {
+        if self.tiles > MAX_TILES {
             return Err(Error::InvalidOptions(format!(
-                "tiles must be between 0 and 4096, got {}",
+                "tiles must be between 0 and {MAX_TILES}, got {}",
                 self.tiles
+            )));
+        }
+        if self.threads > MAX_THREADS {
+            return Err(Error::InvalidOptions(format!(
+                "threads must be between 0 and {MAX_THREADS}, got {}",
+                self.threads
             )));
         }
         Ok(())
