@@ -11,6 +11,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+
+from rlvideo._recorder import VideoRecorder
 from tests.helpers import stream_info
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,3 +124,57 @@ def test_record_video_raises_from_step_then_records_the_next_episode(tmp_path):
     last = max(files, key=lambda n: int(n.split("-")[-1][:-4]))
     assert files.pop("rl-video-episode-0.mp4") == 6
     assert files == {last: 41}
+
+
+def record_four_videos(recorder: VideoRecorder, errors: list[BaseException]) -> None:
+    """Four 20-frame noise videos, queued faster than they encode; errors raised while
+    recording (a finished video collected by `stop`) go to `errors`."""
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        recorder.start(f"v{i}")
+        for _ in range(20):
+            recorder.add(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))
+        try:
+            recorder.stop()
+        except Exception as error:
+            errors.append(error)
+
+
+def test_close_finishes_every_video_before_raising_the_first_failure(tmp_path):
+    saved: list[str] = []
+    recorder = VideoRecorder(str(tmp_path), 30, {"static_skip": False}, saved.append)
+    (tmp_path / "v1.mp4").mkdir()  # video 1 cannot take its final name
+    errors: list[BaseException] = []
+    record_four_videos(recorder, errors)
+    try:
+        recorder.close()
+    except OSError as error:
+        errors.append(error)
+    assert len(errors) == 1 and isinstance(errors[0], OSError), errors
+    assert "v1.mp4" in str(errors[0])
+    assert recorder.pending == []
+    assert saved == [str(tmp_path / f"v{i}.mp4") for i in (0, 2, 3)]
+    for i in (0, 2, 3):
+        assert stream_info(tmp_path / f"v{i}.mp4")["frames"] == 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v0.mp4", "v1.mp4", "v2.mp4", "v3.mp4"]
+
+
+def test_a_raising_callback_does_not_stop_the_other_videos(tmp_path):
+    calls: list[str] = []
+
+    def upload(path: str) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            raise RuntimeError("upload failed")
+
+    recorder = VideoRecorder(str(tmp_path), 30, {"static_skip": False}, upload)
+    errors: list[BaseException] = []
+    record_four_videos(recorder, errors)
+    try:
+        recorder.close()
+    except RuntimeError as error:
+        errors.append(error)
+    assert [str(e) for e in errors] == ["upload failed"]
+    assert calls == [str(tmp_path / f"v{i}.mp4") for i in range(4)]
+    for i in range(4):
+        assert stream_info(tmp_path / f"v{i}.mp4")["frames"] == 20

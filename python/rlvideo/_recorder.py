@@ -112,20 +112,46 @@ class VideoRecorder:
 
     def poll(self) -> None:
         """Collects videos that finished encoding and reports them."""
-        while self.pending and self.pending[0].done:
-            self._collect(self.pending.pop(0))
+        self._collect(wait=False)
 
     def close(self) -> None:
-        """Stops any recording and waits until every video is complete."""
+        """Stops any recording and waits until every video is complete; then raises the
+        first failure (a video's background error or its callback's), if any."""
+        first_error: BaseException | None = None
         if self.recording:
-            self.stop()
-        while self.pending:
-            self._collect(self.pending.pop(0))
+            try:
+                self.stop()
+            except BaseException as error:
+                first_error = error
+        try:
+            self._collect(wait=True)
+        except BaseException as error:
+            first_error = first_error or error
+        if first_error is not None:
+            raise first_error
 
-    def _collect(self, writer: VideoWriter) -> None:
-        writer.close()  # returns at once when done; raises if the background work failed
-        if self.on_video_saved is not None:
-            self.on_video_saved(str(writer.path))
+    def _collect(self, *, wait: bool) -> None:
+        """Collects finished videos (with `wait`, every pending one) in order and calls
+        `on_video_saved` for each complete one. One video failing, or its callback raising,
+        does not stop the others: the first such error is raised once all are collected."""
+        first_error: BaseException | None = None
+        while self.pending and (wait or self.pending[0].done):
+            writer = self.pending[0]
+            try:
+                writer.close()  # returns at once when done; raises if the background work failed
+            except Exception as error:  # this video is lost; the others go on
+                self.pending.pop(0)
+                first_error = first_error or error
+                continue
+            # (A Ctrl-C while waiting leaves the video pending, for a later close.)
+            self.pending.pop(0)
+            if self.on_video_saved is not None:
+                try:
+                    self.on_video_saved(str(writer.path))
+                except BaseException as error:  # the user's code, Ctrl-C included
+                    first_error = first_error or error
+        if first_error is not None:
+            raise first_error
 
 
 def prepare_folder(video_folder: str) -> str:
