@@ -319,3 +319,13 @@ def test_integer_like_options_are_accepted(tmp_path):
 def test_encoder_error_is_a_runtime_error():
     assert issubclass(EncoderError, RuntimeError)
     assert psnr(np.zeros((2, 2)), np.zeros((2, 2))) == float("inf")
+
+
+def test_a_folder_as_the_path_raises_is_a_directory_error(tmp_path):
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError) as info:
+        VideoWriter(folder, fps=30)
+    assert info.value.filename == str(folder)
+    assert [p.name for p in tmp_path.iterdir()] == ["videos"]
+    assert list(folder.iterdir()) == []

@@ -4,6 +4,8 @@ to what the env rendered (PSNR >= 40 dB)."""
 
 from __future__ import annotations
 
+import gc
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -217,3 +219,25 @@ def test_vector_env_matches_gymnasium(tmp_path, config):
         GymVectorRecordVideo,
         tile,
     )
+
+
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [(RecordVideo, GymRecordVideo), (rlvideo.vector.RecordVideo, GymVectorRecordVideo)],
+)
+def test_del_is_safe_on_a_half_built_wrapper(ours, theirs, tmp_path, monkeypatch):
+    # Gymnasium's own test: __del__ on an instance whose __init__ never ran.
+    assert theirs.__new__(theirs).__del__() is None
+    assert ours.__new__(ours).__del__() is None
+    # And a wrapper whose __init__ raised leaves no "Exception ignored in" behind.
+    unraisable: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    if ours is RecordVideo:
+        env: Any = gym.make("CartPole-v1", render_mode="rgb_array")
+    else:
+        env = gym.make_vec("CartPole-v1", num_envs=2, render_mode="rgb_array")
+    with pytest.raises(ValueError, match="speed must be"):
+        ours(env, str(tmp_path), speed=42)
+    gc.collect()
+    env.close()
+    assert unraisable == []

@@ -259,6 +259,12 @@ class RecordingWrapperMixin:
         super().close(**kwargs)  # type: ignore[misc]
         self._recorder.close()
 
+    def __del__(self) -> None:
+        """Gymnasium's wrappers define ``__del__`` to warn that an unsaved video is lost;
+        here nothing is lost (the writer of a video in progress finishes it when it is
+        dropped), so this only has to be safe on a wrapper whose ``__init__`` raised, as
+        Gymnasium's is: it reads no attribute and never raises."""
+
     def start_recording(self, video_name: str) -> None:
         """Start a new recording, stopping the current one first."""
         if self.recording:

@@ -50,12 +50,20 @@ pub struct VideoWriter {
 impl VideoWriter {
     /// Creates the temporary file next to `path` and starts the encoder thread.
     ///
-    /// Fails with [`Error::Io`] if the folder does not exist or is not writable, and with
-    /// [`Error::InvalidOptions`] for a bad `fps` or option.
+    /// Fails with [`Error::Io`] if the folder does not exist or is not writable, or if
+    /// `path` is a directory, and with [`Error::InvalidOptions`] for a bad `fps` or option.
     pub fn create(path: impl AsRef<Path>, fps: f64, options: EncoderOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let rate = FrameRate::from_fps(fps)?;
         options.validate()?;
+        if path.is_dir() {
+            // Opening a directory for writing fails with the error the OS gives for it
+            // (EISDIR on Unix), which is what `open(path, "w")` reports too; otherwise the
+            // video would be encoded in full and fail only at the final rename.
+            let refused = OpenOptions::new().write(true).open(&path).err();
+            let source = refused.unwrap_or_else(|| std::io::ErrorKind::IsADirectory.into());
+            return Err(Error::io("cannot create the video", &path, source));
+        }
         let temp_path = temp_path_for(&path)?;
         let file = OpenOptions::new()
             .write(true)
