@@ -80,6 +80,7 @@ def test_exception_escaping_the_loop_still_leaves_complete_videos(tmp_path):
             *_, terminated, truncated, _ = env.step(step % 2)
             if terminated or truncated:
                 env.reset()
+        print(env.episode_id, env._recorder.frames, flush=True)  # the episode in progress
         raise RuntimeError("training crashed")  # no env.close()
         """
     )
@@ -93,6 +94,10 @@ def test_exception_escaping_the_loop_still_leaves_complete_videos(tmp_path):
     assert names and all(n.startswith("rl-video-episode-") and n.endswith(".mp4") for n in names)
     for name in names:
         assert stream_info(tmp_path / name)["frames"] > 0  # every file opens and decodes
-    # The episode in progress at the crash was finished, not dropped: ids 0..N are all there.
+    # The episode in progress at the crash was finished, not dropped: ids 0..N are all there,
+    # N being the wrapper's own episode_id, and N's video holds every frame it was given.
+    last_id, last_frames = map(int, proc.stdout.split())
     ids = sorted(int(n.split("-")[-1][:-4]) for n in names)
-    assert ids == list(range(len(ids)))
+    assert ids == list(range(last_id + 1))
+    assert last_frames > 0
+    assert stream_info(tmp_path / f"rl-video-episode-{last_id}.mp4")["frames"] == last_frames
