@@ -7,6 +7,7 @@ use rav1e::prelude::{
 };
 
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
@@ -135,19 +136,52 @@ fn thread_count(options: &EncoderOptions) -> usize {
     }
 }
 
-/// The threads one video is encoded on. The encoder thread runs its whole loop inside
-/// `pool.install`, so it is the pool's thread 0: rav1e's own `install` calls and one-tile
-/// work then run in place instead of waking another thread and sleeping until it is done.
-/// Those two wake-ups per frame cost ~20% of a 160x210 frame's CPU on this project's VM
-/// (`perf record` on `encode_raw`, `threads=1`: 1623 -> 1264 samples). rayon's
+/// The threads one video is encoded on: a rayon pool, with the handles of its threads so
+/// that a finished video leaves none behind (rayon ends a dropped pool's threads on their
+/// own time).
+///
+/// The encoder loop runs inside `pool.install`, on one of the pool's threads: rav1e's own
+/// `install` calls and one-tile work then run in place instead of waking another thread
+/// and sleeping until it is done. Those wake-ups cost ~20% of a 160x210 frame's CPU on this
+/// project's VM (`perf record` on `encode_raw`, `threads=1`: 1623 -> 1264 samples). rayon's
 /// `use_current_thread` would do the same without the extra thread but leaks its registry
 /// for every pool built that way (one per video here).
-pub(crate) fn thread_pool(options: &EncoderOptions) -> Result<ThreadPool> {
-    ThreadPoolBuilder::new()
-        .num_threads(thread_count(options))
-        .thread_name(|i| format!("rlvideo-rav1e-{i}"))
-        .build()
-        .map_err(|e| Error::Encoder(format!("cannot start the encoder threads: {e}")))
+pub(crate) struct EncoderThreads {
+    pub pool: Arc<ThreadPool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl EncoderThreads {
+    /// Starts `options.threads` threads (one per core for 0).
+    pub fn start(options: &EncoderOptions) -> Result<Self> {
+        let mut threads = Vec::new();
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(thread_count(options))
+            .spawn_handler(|thread| {
+                let handle = std::thread::Builder::new()
+                    .name(format!("rlvideo-rav1e-{}", thread.index()))
+                    .spawn(|| thread.run())?;
+                threads.push(handle);
+                Ok(())
+            })
+            .build()
+            .map_err(|e| Error::Encoder(format!("cannot start the encoder threads: {e}")))?;
+        Ok(EncoderThreads {
+            pool: Arc::new(pool),
+            threads,
+        })
+    }
+
+    /// Ends the pool and waits for its threads to exit. If a clone of the pool is still
+    /// held somewhere (it should not be), returns at once rather than wait for it.
+    pub fn join(self) {
+        if let Ok(pool) = Arc::try_unwrap(self.pool) {
+            drop(pool); // tells the threads to exit
+            for thread in self.threads {
+                let _ = thread.join();
+            }
+        }
+    }
 }
 
 /// `tiles = 0` means one tile per encoder thread: rav1e itself would use a single tile for

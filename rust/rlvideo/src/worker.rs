@@ -10,7 +10,7 @@ use crossbeam_channel::Receiver;
 use rayon::ThreadPool;
 
 use crate::budget::ByteBudget;
-use crate::encode::{self, Encoder};
+use crate::encode::{Encoder, EncoderThreads};
 use crate::error::{Error, Result};
 use crate::frame::Packed;
 use crate::mux::Mp4Muxer;
@@ -54,11 +54,14 @@ pub(crate) fn run(job: Job) -> Result<Summary> {
     let budget = Arc::clone(&job.budget);
     let temp_path = job.temp_path.clone();
     let final_path = job.final_path.clone();
-    let outcome = match encode::thread_pool(&job.options) {
-        Ok(pool) => {
-            let pool = Arc::new(pool);
-            panic::catch_unwind(AssertUnwindSafe(|| pool.install(|| encode_all(job, &pool))))
-                .unwrap_or_else(|payload| Err(Error::ThreadPanicked(panic_message(&payload))))
+    let outcome = match EncoderThreads::start(&job.options) {
+        Ok(threads) => {
+            let pool = &threads.pool;
+            let outcome =
+                panic::catch_unwind(AssertUnwindSafe(|| pool.install(|| encode_all(job, pool))))
+                    .unwrap_or_else(|payload| Err(Error::ThreadPanicked(panic_message(&payload))));
+            threads.join(); // the video is not done while its threads still run
+            outcome
         }
         Err(e) => Err(e),
     };
