@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -126,14 +127,19 @@ def test_record_video_raises_from_step_then_records_the_next_episode(tmp_path):
     assert files == {last: 41}
 
 
-def record_four_videos(recorder: VideoRecorder, errors: list[BaseException]) -> None:
-    """Four 20-frame noise videos, queued faster than they encode; errors raised while
-    recording (a finished video collected by `stop`) go to `errors`."""
+def record_four_videos(
+    recorder: VideoRecorder, errors: list[BaseException], started: Callable[[int], object]
+) -> None:
+    """Four 20-frame noise videos, queued faster than they encode; `started(i)` runs once
+    video i's writer exists. Errors raised while recording (a finished video collected by
+    `stop`) go to `errors`."""
     rng = np.random.default_rng(0)
     for i in range(4):
         recorder.start(f"v{i}")
-        for _ in range(20):
+        for frame in range(20):
             recorder.add(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))
+            if frame == 0:
+                started(i)
         try:
             recorder.stop()
         except Exception as error:
@@ -143,9 +149,13 @@ def record_four_videos(recorder: VideoRecorder, errors: list[BaseException]) -> 
 def test_close_finishes_every_video_before_raising_the_first_failure(tmp_path):
     saved: list[str] = []
     recorder = VideoRecorder(str(tmp_path), 30, {"static_skip": False}, saved.append)
-    (tmp_path / "v1.mp4").mkdir()  # video 1 cannot take its final name
     errors: list[BaseException] = []
-    record_four_videos(recorder, errors)
+
+    def block_final_name(i: int) -> None:
+        if i == 1:  # video 1 cannot take its final name when it is done
+            (tmp_path / "v1.mp4").mkdir()
+
+    record_four_videos(recorder, errors, block_final_name)
     try:
         recorder.close()
     except OSError as error:
@@ -169,7 +179,7 @@ def test_a_raising_callback_does_not_stop_the_other_videos(tmp_path):
 
     recorder = VideoRecorder(str(tmp_path), 30, {"static_skip": False}, upload)
     errors: list[BaseException] = []
-    record_four_videos(recorder, errors)
+    record_four_videos(recorder, errors, lambda i: None)
     try:
         recorder.close()
     except RuntimeError as error:
