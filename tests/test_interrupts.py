@@ -46,7 +46,8 @@ def test_keyboard_interrupt_during_a_blocked_write(tmp_path):
         for t in range(100):  # each write waits for the previous frame's encode
             writer.write(np.roll(BIG, t, axis=1))
     honoured_after = time.monotonic() - interrupter.sent_at
-    assert honoured_after < 0.3, f"KeyboardInterrupt took {honoured_after:.2f} s"
+    # The README says "within about 50 ms" (write waits in 50 ms slices); seen 6-27 ms.
+    assert honoured_after < 0.1, f"KeyboardInterrupt took {honoured_after:.2f} s"
     writer.close()  # the frames written before Ctrl-C still make a complete video
     assert 1 <= stream_info(tmp_path / "ctrl-c.mp4")["frames"] == writer.frames < 100
 
@@ -59,7 +60,7 @@ def test_keyboard_interrupt_during_close_then_close_again(tmp_path):
     interrupter = Interrupter(0.2)
     with pytest.raises(KeyboardInterrupt):
         writer.close()
-    assert time.monotonic() - interrupter.sent_at < 0.3
+    assert time.monotonic() - interrupter.sent_at < 0.1  # as for write: ~50 ms promised
     assert not writer.done and not path.exists()
     writer.close()  # waits again, and the video is complete
     assert stream_info(path)["frames"] == 6
