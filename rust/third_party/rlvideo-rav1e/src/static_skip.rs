@@ -90,6 +90,18 @@ impl<T: Pixel> StaticMap<T> {
     Some(Arc::new(Self { reference: Arc::clone(reference), sb_cols, masks }))
   }
 
+  /// `map` if it was made against LAST's source, else a new one; `None` where
+  /// static skip does not apply.
+  pub(crate) fn for_last(
+    map: Option<Arc<Self>>, fi: &FrameInvariants<T>, input: &Frame<T>,
+  ) -> Option<Arc<Self>> {
+    let last = last_source(fi)?;
+    match map {
+      Some(map) if map.is_against(last) => Some(map),
+      _ => Self::new(fi, input),
+    }
+  }
+
   /// Whether the masks were made against `reference`.
   pub(crate) fn is_against(&self, reference: &Arc<Frame<T>>) -> bool {
     Arc::ptr_eq(&self.reference, reference)
@@ -108,7 +120,8 @@ impl<T: Pixel> StaticMap<T> {
 
 /// Bit `8 * y + x` is set when the 8x8 luma unit (x, y) of superblock
 /// `tile_sbo`, with its chroma, is unchanged since LAST's source. Units
-/// outside the frame count as unchanged: nobody sees them.
+/// outside the frame count as unchanged: nobody sees them. Zero (search as
+/// usual) unless the frame's map was made against LAST's source.
 pub(crate) fn superblock_mask<T: Pixel>(
   fi: &FrameInvariants<T>, ts: &TileStateMut<'_, T>,
   tile_sbo: TileSuperBlockOffset,
@@ -118,31 +131,8 @@ pub(crate) fn superblock_mask<T: Pixel>(
   let y = ts.sbo.0.y + tile_sbo.0.y;
   match ts.static_map {
     Some(map) if map.is_against(last) => map.masks[y * map.sb_cols + x],
-    _ => compare_superblock(ts.input, last, x, y),
+    _ => 0,
   }
-}
-
-/// The mask of superblock (`sbx`, `sby`) of the frame: `cur` against `prev`.
-fn compare_superblock<T: Pixel>(
-  cur: &Frame<T>, prev: &Frame<T>, sbx: usize, sby: usize,
-) -> u64 {
-  let mut mask = u64::MAX;
-  for (cur, prev) in cur.planes.iter().zip(prev.planes.iter()) {
-    let (xdec, ydec) = (cur.cfg.xdec, cur.cfg.ydec);
-    clear_changed_units(
-      cur,
-      prev,
-      (sbx << SB_LOG2) >> xdec,
-      (sby << SB_LOG2) >> ydec,
-      UNIT_LOG2 - xdec,
-      UNIT_LOG2 - ydec,
-      &mut mask,
-    );
-    if mask == 0 {
-      break;
-    }
-  }
-  mask
 }
 
 /// The bits of the superblock's 8x8 units that show pixels of the frame.
@@ -176,40 +166,6 @@ pub(crate) fn static_superblocks<T: Pixel>(
     }
   }
   sbs
-}
-
-/// Clears the bit of every unit (`1 << unit_w_log2` by `1 << unit_h_log2`
-/// pixels of this plane) whose visible pixels differ between `cur` and `prev`.
-fn clear_changed_units<T: Pixel>(
-  cur: &Plane<T>, prev: &Plane<T>, x0: usize, y0: usize, unit_w_log2: usize,
-  unit_h_log2: usize, mask: &mut u64,
-) {
-  let cfg = &cur.cfg;
-  debug_assert_eq!(cfg.stride, prev.cfg.stride);
-  if x0 >= cfg.width || y0 >= cfg.height {
-    return;
-  }
-  let w = (UNITS_PER_ROW << unit_w_log2).min(cfg.width - x0);
-  let h = (UNITS_PER_ROW << unit_h_log2).min(cfg.height - y0);
-  let (cur_data, prev_data) = (cur.data_origin(), prev.data_origin());
-  for y in 0..h {
-    let start = (y0 + y) * cfg.stride + x0;
-    let (cur_row, prev_row) =
-      (&cur_data[start..start + w], &prev_data[start..start + w]);
-    // Most rows of screen-like content repeat: one comparison settles them.
-    if cur_row == prev_row {
-      continue;
-    }
-    let row_bits = (y >> unit_h_log2) * UNITS_PER_ROW;
-    let unit_w = 1 << unit_w_log2;
-    for (ux, (c, p)) in
-      cur_row.chunks(unit_w).zip(prev_row.chunks(unit_w)).enumerate()
-    {
-      if c != p {
-        *mask &= !(1u64 << (row_bits + ux));
-      }
-    }
-  }
 }
 
 /// Clears, in the per-superblock `masks` of a frame, the bit of every unit

@@ -1348,12 +1348,15 @@ impl<T: Pixel> ContextInner<T> {
       self.frame_data.remove(&cur_output_frameno).unwrap().unwrap();
 
     let mut log_isqrt_mean_scale = 0i64;
-    // The lookahead's static map, if it was made against the LAST reference
-    // this frame is coded from (rlvideo delta, static_skip.rs).
-    let static_map = frame_data.fs.static_map.clone().filter(|map| {
-      crate::static_skip::last_source(&frame_data.fi)
-        .is_some_and(|last| map.is_against(last))
-    });
+    // The lookahead's static map if it was made against the LAST reference
+    // this frame is coded from, else a new one: the activity mask and the
+    // partition search read it (rlvideo delta, static_skip.rs).
+    frame_data.fs.static_map = crate::static_skip::StaticMap::for_last(
+      frame_data.fs.static_map.take(),
+      &frame_data.fi,
+      &frame_data.fs.input,
+    );
+    let static_map = frame_data.fs.static_map.clone();
 
     if let Some(coded_data) = frame_data.fi.coded_frame_data.as_mut() {
       if self.config.tune == Tune::Psychovisual {
