@@ -43,7 +43,7 @@ const REUSED_FRAMES: usize = 8;
 impl Encoder {
     /// Configures rav1e for `width x height` frames; frames under 16 pixels in either
     /// direction are encoded on a 16-pixel canvas and cropped back by the container.
-    /// rav1e works on `pool`, whose thread 0 should be the caller (see [`thread_pool`]).
+    /// rav1e works on `pool`, the pool the caller runs in (see [`EncoderThreads`]).
     pub fn new(
         width: usize,
         height: usize,
