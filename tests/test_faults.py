@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rlvideo._recorder import VideoRecorder
 from tests.helpers import stream_info
@@ -186,5 +187,26 @@ def test_a_raising_callback_does_not_stop_the_other_videos(tmp_path):
         errors.append(error)
     assert [str(e) for e in errors] == ["upload failed"]
     assert calls == [str(tmp_path / f"v{i}.mp4") for i in range(4)]
+    for i in range(4):
+        assert stream_info(tmp_path / f"v{i}.mp4")["frames"] == 20
+
+
+def test_ctrl_c_in_a_callback_is_raised_after_the_other_videos_are_saved(tmp_path):
+    calls: list[str] = []
+
+    def interrupted_upload(path: str) -> None:
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # as if Ctrl-C landed while the callback ran
+
+    recorder = VideoRecorder(str(tmp_path), 30, {"static_skip": False}, interrupted_upload)
+    errors: list[BaseException] = []
+    record_four_videos(recorder, errors, lambda i: None)
+    assert errors == [] and len(recorder.pending) >= 2, "needs videos still encoding"
+    with pytest.raises(KeyboardInterrupt):
+        recorder.close()
+    assert recorder.pending == []
+    assert calls == [str(tmp_path / f"v{i}.mp4") for i in range(4)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"v{i}.mp4" for i in range(4)]
     for i in range(4):
         assert stream_info(tmp_path / f"v{i}.mp4")["frames"] == 20

@@ -102,3 +102,69 @@ def test_exception_escaping_the_loop_still_leaves_complete_videos(tmp_path):
     assert ids == list(range(last_id + 1))
     assert last_frames > 0
     assert stream_info(tmp_path / f"rl-video-episode-{last_id}.mp4")["frames"] == last_frames
+
+
+@pytest.mark.parametrize("failing", ["step", "reset"])
+def test_env_raising_while_videos_are_pending_still_leaves_complete_videos(tmp_path, failing):
+    # Noisy 640x480 renders take the encoder far longer than the env takes to step, so
+    # several stopped videos are still encoding when the env raises and the process exits.
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        import gymnasium as gym
+        import numpy as np
+        from rlvideo import RecordVideo
+
+        class Noisy(gym.Env):
+            metadata = {{"render_modes": ["rgb_array"], "render_fps": 30}}
+            observation_space = gym.spaces.Discrete(1)
+            action_space = gym.spaces.Discrete(1)
+            render_mode = "rgb_array"
+            rng = np.random.default_rng(0)
+            calls = 0
+
+            def reset(self, *, seed=None, options=None):
+                Noisy.calls += 1
+                if {failing!r} == "reset" and Noisy.calls == 21:
+                    raise RuntimeError("env crashed in reset")
+                return 0, {{}}
+
+            def step(self, action):
+                Noisy.calls += 1
+                if {failing!r} == "step" and Noisy.calls == 23:
+                    raise RuntimeError("env crashed in step")
+                return 0, 0.0, False, Noisy.calls % 5 == 0, {{}}
+
+            def render(self):
+                return self.rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)
+
+        saved = []
+        env = RecordVideo(Noisy(), {str(tmp_path)!r}, episode_trigger=lambda e: True,
+                          on_video_saved=saved.append)
+        try:
+            env.reset()
+            while True:
+                *_, truncated, _ = env.step(0)
+                if truncated:
+                    env.reset()
+        finally:
+            print(env.episode_id, env._recorder.frames, len(env._recorder.pending), flush=True)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 1 and f"env crashed in {failing}" in proc.stderr, proc.stderr
+    last_id, last_frames, pending = map(int, proc.stdout.split())
+    assert pending >= 2, "the test needs videos still encoding when the env raises"
+    # Every video stopped before the crash is complete under its final name, and so is the
+    # one in progress (it holds the frames it was given); no temporary file is left.
+    names = sorted(p.name for p in tmp_path.iterdir())
+    in_progress = [last_id] if last_frames else []
+    finished = last_id if last_frames else last_id + 1
+    assert names == sorted(f"rl-video-episode-{i}.mp4" for i in range(finished + len(in_progress)))
+    for i in range(finished):
+        assert stream_info(tmp_path / f"rl-video-episode-{i}.mp4")["frames"] == 5
+    if last_frames:
+        assert stream_info(tmp_path / f"rl-video-episode-{last_id}.mp4")["frames"] == last_frames
