@@ -31,6 +31,12 @@ def non_owning() -> np.ndarray:
 
 
 # (id, frame factory, expected exception or None for "encodes correctly", words in message)
+def huge(height: int, width: int) -> np.ndarray:
+    """A (height, width, 3) frame of horizontal stripes that takes no memory (a broadcast)."""
+    rows = (np.arange(height, dtype=np.uint8) // 8 * 64)[:, None, None]
+    return np.broadcast_to(rows, (height, width, 3))
+
+
 CASES = [
     ("float32", lambda: BASE.astype(np.float32), TypeError, "dtype float32"),
     ("float64", lambda: BASE.astype(np.float64), TypeError, "dtype float64"),
@@ -47,7 +53,14 @@ CASES = [
     ("zero height", lambda: BASE[:0], ValueError, "got 48x0"),
     ("zero width", lambda: BASE[:, :0], ValueError, "got 0x32"),
     ("zero channels", lambda: BASE[:, :, :0], ValueError, "0 channels"),
-    ("above size limit", lambda: np.zeros((2, 65536), np.uint8), ValueError, "65535x65535"),
+    # Sizes beyond AV1's largest level (6.3) are refused before any pixel is read; a
+    # 40000x40000 view used to be copied and encoded for minutes.
+    ("wider than AV1 6.3", lambda: huge(2, 16385), ValueError, "at most 16384x8704 pixels"),
+    ("taller than AV1 6.3", lambda: huge(8705, 2), ValueError, "at most 16384x8704 pixels"),
+    ("more pixels than 6.3", lambda: huge(4353, 8193), ValueError, "at most 35651584 pixels"),
+    ("40000x40000 view", lambda: huge(40000, 40000), ValueError, "got 40000x40000"),
+    ("at the width limit", lambda: huge(16, 16384), None, ""),
+    ("at the height limit", lambda: huge(8704, 16), None, ""),
     ("None", lambda: None, TypeError, "got NoneType"),
     ("list", lambda: BASE.tolist(), TypeError, "got list"),
     ("bytes", lambda: BASE.tobytes(), TypeError, "got bytes"),

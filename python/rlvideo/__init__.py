@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from rlvideo._native import (
     DEFAULT_MEMORY_BUDGET,
-    MAX_DIMENSION,
+    MAX_HEIGHT,
+    MAX_PIXELS,
+    MAX_WIDTH,
     EncoderError,
     VideoWriter,
     check_options,
@@ -33,7 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MEMORY_BUDGET",
-    "MAX_DIMENSION",
+    "MAX_HEIGHT",
+    "MAX_PIXELS",
+    "MAX_WIDTH",
     "EncoderError",
     "RecordVideo",
     "VideoWriter",

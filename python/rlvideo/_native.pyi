@@ -7,8 +7,14 @@ from types import TracebackType
 import numpy as np
 import numpy.typing as npt
 
-MAX_DIMENSION: int
-"""Largest frame width or height accepted (65535)."""
+MAX_WIDTH: int
+"""Widest frame accepted (16384: AV1 level 6.3)."""
+
+MAX_HEIGHT: int
+"""Tallest frame accepted (8704: AV1 level 6.3)."""
+
+MAX_PIXELS: int
+"""Most pixels per frame accepted (35,651,584 = 8192x4352: AV1 level 6.3)."""
 
 DEFAULT_MEMORY_BUDGET: int
 """Default bytes of frames that may wait for the encoder (128 MiB)."""

@@ -14,7 +14,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<writer::PyVideoWriter>()?;
     m.add_function(wrap_pyfunction!(writer::check_options, m)?)?;
     m.add("EncoderError", m.py().get_type::<errors::EncoderError>())?;
-    m.add("MAX_DIMENSION", rlvideo::MAX_DIMENSION)?;
+    m.add("MAX_WIDTH", rlvideo::MAX_WIDTH)?;
+    m.add("MAX_HEIGHT", rlvideo::MAX_HEIGHT)?;
+    m.add("MAX_PIXELS", rlvideo::MAX_PIXELS)?;
     m.add("DEFAULT_MEMORY_BUDGET", rlvideo::DEFAULT_MEMORY_BUDGET)?;
     Ok(())
 }

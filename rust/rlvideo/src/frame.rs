@@ -2,8 +2,14 @@
 
 use crate::error::{Error, Result};
 
-/// Largest width or height rav1e (and AV1 as we signal it) accepts.
-pub const MAX_DIMENSION: usize = u16::MAX as usize;
+/// Widest frame accepted: `MaxHSize` of AV1's largest defined level, 6.3 (spec annex A.3).
+pub const MAX_WIDTH: usize = 16384;
+/// Tallest frame accepted: `MaxVSize` of AV1 level 6.3.
+pub const MAX_HEIGHT: usize = 8704;
+/// Most pixels in one frame: `MaxPicSize` of AV1 level 6.3 (8192x4352). A frame this size
+/// takes seconds to encode and over 100 MB in the queue; anything bigger is beyond every
+/// AV1 level, so decoders may refuse it, and it would only stall the writer.
+pub const MAX_PIXELS: usize = 35_651_584;
 
 /// The pixel layout of an input frame; always 8 bits per channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,15 +186,21 @@ impl<'a> FrameRef<'a> {
     }
 }
 
-/// Rejects sizes no AV1 video of ours can have, naming the limit.
+/// Rejects sizes beyond AV1's largest level (see [`MAX_WIDTH`], [`MAX_HEIGHT`],
+/// [`MAX_PIXELS`]), naming the limit. Cheap: called before any pixel is read.
 pub fn check_dimensions(width: usize, height: usize) -> Result<()> {
-    if width == 0 || height == 0 || width > MAX_DIMENSION || height > MAX_DIMENSION {
-        return Err(Error::InvalidFrame(format!(
-            "frame size must be between 1x1 and {MAX_DIMENSION}x{MAX_DIMENSION} pixels \
-             (width x height), got {width}x{height}"
-        )));
-    }
-    Ok(())
+    let limit = if width == 0 || height == 0 {
+        "at least 1x1 pixels".to_string()
+    } else if width > MAX_WIDTH || height > MAX_HEIGHT {
+        format!("at most {MAX_WIDTH}x{MAX_HEIGHT} pixels (width x height, AV1 level 6.3)")
+    } else if width * height > MAX_PIXELS {
+        format!("at most {MAX_PIXELS} pixels in all (8192x4352, AV1 level 6.3)")
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidFrame(format!(
+        "frame size must be {limit}, got {width}x{height}"
+    )))
 }
 
 /// A frame copied out of the caller's memory, waiting for the encoder thread.
@@ -243,6 +255,22 @@ mod tests {
         let mut out = Vec::new();
         view.pack_into(&mut out);
         assert_eq!(out, [10, 20, 30, 11, 21, 31]);
+    }
+
+    #[test]
+    fn sizes_follow_av1_level_6_3() {
+        for (w, h) in [(1, 1), (MAX_WIDTH, 16), (16, MAX_HEIGHT), (8192, 4352)] {
+            assert!(check_dimensions(w, h).is_ok(), "{w}x{h}");
+        }
+        for (w, h, words) in [
+            (0, 5, "at least 1x1"),
+            (MAX_WIDTH + 1, 1, "at most 16384x8704"),
+            (1, MAX_HEIGHT + 1, "at most 16384x8704"),
+            (8192, 4353, "at most 35651584 pixels"),
+        ] {
+            let err = check_dimensions(w, h).unwrap_err().to_string();
+            assert!(err.contains(words) && err.contains(&format!("got {w}x{h}")), "{err}");
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@ mod worker;
 mod writer;
 
 pub use error::{Error, Result};
-pub use frame::{check_dimensions, FrameRef, PixelFormat, MAX_DIMENSION};
+pub use frame::{check_dimensions, FrameRef, PixelFormat, MAX_HEIGHT, MAX_PIXELS, MAX_WIDTH};
 pub use options::{
     EncoderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, MAX_THREADS, MAX_TILES,
 };
