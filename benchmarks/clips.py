@@ -15,7 +15,7 @@ import av
 import numpy as np
 
 from tests.corpus import env_renders, pan
-from tests.helpers import changed_blocks, psnr, yuv420_to_rgb
+from tests.helpers import changed_blocks, psnr, yuv_to_rgb
 
 
 @dataclass(frozen=True)
@@ -72,5 +72,5 @@ def quality(video: Path, clip: RawClip) -> Quality:
     with av.open(str(video)) as container:
         for decoded in container.decode(video=0):
             assert len(scores) < clip.frames, f"{video} has more frames than {clip.name}"
-            scores.append(psnr(source[len(scores)], yuv420_to_rgb(decoded)))
+            scores.append(psnr(source[len(scores)], yuv_to_rgb(decoded)))
     return Quality(len(scores), float(np.mean(scores)), float(np.min(scores)))

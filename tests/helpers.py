@@ -14,12 +14,14 @@ _Y_SCALE = 255.0 / 219.0
 _C_SCALE = 255.0 / 224.0
 
 
-def yuv420_to_rgb(frame: av.VideoFrame) -> np.ndarray:
-    """An exact BT.601 limited-range inverse with nearest-neighbour chroma upsampling."""
+def yuv_to_rgb(frame: av.VideoFrame) -> np.ndarray:
+    """An exact BT.601 limited-range inverse of a yuv420p (chroma upsampled nearest-neighbour)
+    or yuv444p frame."""
     h, w = frame.height, frame.width
-    y, u, v = (plane.astype(np.float64) for plane in yuv420_planes(frame))
-    u = u.repeat(2, 0).repeat(2, 1)[:h, :w]
-    v = v.repeat(2, 0).repeat(2, 1)[:h, :w]
+    y, u, v = (plane.astype(np.float64) for plane in yuv_planes(frame))
+    if frame.format.name == "yuv420p":
+        u = u.repeat(2, 0).repeat(2, 1)[:h, :w]
+        v = v.repeat(2, 0).repeat(2, 1)[:h, :w]
     yn = (y - 16) * _Y_SCALE
     un = (u - 128) * _C_SCALE
     vn = (v - 128) * _C_SCALE
@@ -30,7 +32,7 @@ def yuv420_to_rgb(frame: av.VideoFrame) -> np.ndarray:
 def decode(path: str | Path) -> list[np.ndarray]:
     """Every frame of the first video stream as (H, W, 3) uint8 RGB."""
     with av.open(str(path)) as container:
-        return [yuv420_to_rgb(f) for f in container.decode(video=0)]
+        return [yuv_to_rgb(f) for f in container.decode(video=0)]
 
 
 def stream_info(path: str | Path) -> dict:
@@ -103,11 +105,13 @@ def cartpole_renders(count: int, seed: int) -> list[np.ndarray]:
 Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def yuv420_planes(frame: av.VideoFrame) -> Planes:
-    """The Y, U and V planes of a decoded yuv420p frame, without line padding (copies)."""
-    assert frame.format.name == "yuv420p", frame.format.name
+def yuv_planes(frame: av.VideoFrame) -> Planes:
+    """The Y, U and V planes of a decoded yuv420p or yuv444p frame, without line padding
+    (copies)."""
+    assert frame.format.name in ("yuv420p", "yuv444p"), frame.format.name
     h, w = frame.height, frame.width
-    sizes = [(h, w), ((h + 1) // 2, (w + 1) // 2), ((h + 1) // 2, (w + 1) // 2)]
+    ch, cw = ((h + 1) // 2, (w + 1) // 2) if frame.format.name == "yuv420p" else (h, w)
+    sizes = [(h, w), (ch, cw), (ch, cw)]
     return tuple(  # type: ignore[return-value]
         np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:ph, :pw].copy()
         for p, (ph, pw) in zip(frame.planes, sizes)
@@ -120,25 +124,27 @@ def decode_dav1d(path: str | Path) -> tuple[list[Planes], list[np.ndarray]]:
     with av.open(str(path)) as container:
         assert container.streams.video[0].codec_context.name == "libdav1d"
         for frame in container.decode(video=0):
-            planes.append(yuv420_planes(frame))
-            rgb.append(yuv420_to_rgb(frame))
+            planes.append(yuv_planes(frame))
+            rgb.append(yuv_to_rgb(frame))
     return planes, rgb
 
 
-def decode_libaom(path: str | Path, width: int, height: int) -> list[Planes]:
+def decode_libaom(
+    path: str | Path, width: int, height: int, chroma: str = "420"
+) -> list[Planes]:
     """Every frame through libaom (the ffmpeg binary of imageio-ffmpeg, `-c:v libaom-av1`), as
-    exact YUV planes: raw yuv420p out, every decoded frame passed through (no rate
-    conversion, so no frame is dropped or repeated)."""
+    exact YUV planes: raw yuv420p (or yuv444p) out, every decoded frame passed through (no
+    rate conversion, so no frame is dropped or repeated)."""
     import subprocess
 
     import imageio_ffmpeg
 
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-c:v", "libaom-av1"]
     cmd += ["-i", str(path), "-map", "0:v:0", "-fps_mode", "passthrough"]
-    cmd += ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-"]
+    cmd += ["-f", "rawvideo", "-pix_fmt", f"yuv{chroma}p", "-"]
     run = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     assert run.returncode == 0 and not run.stderr, run.stderr.decode(errors="replace")
-    cw, ch = (width + 1) // 2, (height + 1) // 2
+    cw, ch = ((width + 1) // 2, (height + 1) // 2) if chroma == "420" else (width, height)
     frame_bytes = width * height + 2 * cw * ch
     data = np.frombuffer(run.stdout, np.uint8)
     assert data.size % frame_bytes == 0, (data.size, frame_bytes)

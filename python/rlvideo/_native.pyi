@@ -3,6 +3,7 @@
 import os
 import pathlib
 from types import TracebackType
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,7 @@ def check_options(
     low_latency: bool = True,
     rl_tuning: bool = True,
     static_skip: bool = True,
+    chroma: Literal["420", "444"] = "420",
 ) -> None:
     """Raise ``ValueError`` if ``VideoWriter(path, fps, **options)`` would reject them."""
 
@@ -48,6 +50,11 @@ class VideoWriter:
     Frames are ``uint8`` arrays shaped ``(height, width, 3)`` (RGB), ``(height, width, 4)``
     (RGBA, alpha ignored) or ``(height, width)`` (gray), with any strides. Every frame of a
     video must have the first frame's size.
+
+    ``chroma="420"`` (the default) stores colour at half resolution each way (AV1 Main
+    profile, played everywhere); ``chroma="444"`` keeps full colour resolution (AV1 High
+    profile) for small, saturated renders: software AV1 decoders and browsers play it,
+    most hardware decoders do not.
 
     Raises ``OSError`` (with ``filename``) if the folder is missing or not writable, and
     ``ValueError`` for a bad ``fps`` or option.
@@ -67,6 +74,7 @@ class VideoWriter:
         low_latency: bool = True,
         rl_tuning: bool = True,
         static_skip: bool = True,
+        chroma: Literal["420", "444"] = "420",
     ) -> None: ...
     def write(self, frame: npt.NDArray[np.uint8], *, copy: bool = True) -> None:
         """Queue one frame. Blocks only while ``memory_budget`` bytes are already queued.

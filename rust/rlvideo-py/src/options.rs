@@ -2,7 +2,7 @@
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use rlvideo::EncoderOptions;
+use rlvideo::{Chroma, EncoderOptions};
 
 use crate::errors::to_py;
 
@@ -65,11 +65,48 @@ pub(crate) struct IntOptions {
     pub memory_budget: IntArg,
 }
 
-/// The switches of `VideoWriter(...)`.
+/// The `chroma` argument as the caller gave it: a string, or the name of another type (so
+/// that the error can say what was expected instead of PyO3's conversion message).
+#[derive(Clone, Debug)]
+pub(crate) enum ChromaArg {
+    Str(String),
+    NotStr(String),
+}
+
+impl Default for ChromaArg {
+    fn default() -> Self {
+        ChromaArg::Str(Chroma::default().name().to_string())
+    }
+}
+
+impl ChromaArg {
+    fn parse(self) -> PyResult<Chroma> {
+        match self {
+            ChromaArg::Str(name) => name.parse().map_err(to_py),
+            ChromaArg::NotStr(type_name) => Err(PyTypeError::new_err(format!(
+                "chroma must be '420' or '444' (a str), got {type_name}"
+            ))),
+        }
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for ChromaArg {
+    type Error = PyErr;
+
+    fn extract(value: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(match value.extract::<String>() {
+            Ok(name) => ChromaArg::Str(name),
+            Err(_) => ChromaArg::NotStr(value.get_type().name()?.to_string()),
+        })
+    }
+}
+
+/// The switches and choices of `VideoWriter(...)`.
 pub(crate) struct Switches {
     pub low_latency: bool,
     pub rl_tuning: bool,
     pub static_skip: bool,
+    pub chroma: ChromaArg,
 }
 
 /// `EncoderOptions` from Python's arguments: `ValueError` naming the option and its range for
@@ -90,6 +127,7 @@ pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<
         low_latency: switches.low_latency,
         rl_tuning: switches.rl_tuning,
         static_skip: switches.static_skip,
+        chroma: switches.chroma.parse()?,
     };
     options.validate().map_err(to_py)?;
     Ok(options)

@@ -11,7 +11,7 @@ use rlvideo::{Summary, VideoWriter};
 
 use crate::errors::to_py;
 use crate::frame::{as_uint8_array, layout_of, NumpyFrame};
-use crate::options::{encoder_options, IntArg, IntOptions, Switches};
+use crate::options::{encoder_options, ChromaArg, IntArg, IntOptions, Switches};
 
 /// How often a blocked `write`/`close` looks for pending signals (Ctrl-C).
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
@@ -40,7 +40,8 @@ impl PyVideoWriter {
         quantizer = IntArg::of(rlvideo::DEFAULT_QUANTIZER as i64), threads = IntArg::of(0),
         tiles = IntArg::of(0), keyframe_interval = IntArg::of(240),
         memory_budget = IntArg::of(rlvideo::DEFAULT_MEMORY_BUDGET as i64),
-        low_latency = true, rl_tuning = true, static_skip = true
+        low_latency = true, rl_tuning = true, static_skip = true,
+        chroma = ChromaArg::default()
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -56,6 +57,7 @@ impl PyVideoWriter {
         low_latency: bool,
         rl_tuning: bool,
         static_skip: bool,
+        chroma: ChromaArg,
     ) -> PyResult<Self> {
         let options = encoder_options(
             IntOptions {
@@ -70,6 +72,7 @@ impl PyVideoWriter {
                 low_latency,
                 rl_tuning,
                 static_skip,
+                chroma,
             },
         )?;
         let writer = py
@@ -295,7 +298,8 @@ fn is_fatal(err: &rlvideo::Error) -> bool {
     quantizer = IntArg::of(rlvideo::DEFAULT_QUANTIZER as i64), threads = IntArg::of(0),
     tiles = IntArg::of(0), keyframe_interval = IntArg::of(240),
     memory_budget = IntArg::of(rlvideo::DEFAULT_MEMORY_BUDGET as i64),
-    low_latency = true, rl_tuning = true, static_skip = true
+    low_latency = true, rl_tuning = true, static_skip = true,
+        chroma = ChromaArg::default()
 ))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check_options(
@@ -309,6 +313,7 @@ pub(crate) fn check_options(
     low_latency: bool,
     rl_tuning: bool,
     static_skip: bool,
+    chroma: ChromaArg,
 ) -> PyResult<()> {
     rlvideo::FrameRate::from_fps(fps).map_err(to_py)?;
     encoder_options(
@@ -324,6 +329,7 @@ pub(crate) fn check_options(
             low_latency,
             rl_tuning,
             static_skip,
+            chroma,
         },
     )?;
     Ok(())

@@ -1,4 +1,5 @@
-//! RGB/RGBA/gray -> YUV 4:2:0, written straight into rav1e's frame planes.
+//! RGB/RGBA/gray -> YUV 4:2:0 or 4:4:4 (whichever the frame's planes are laid out for),
+//! written straight into rav1e's frame planes.
 //!
 //! We convert with BT.601 coefficients into limited ("TV", 16-235) range: the combination
 //! every decoder and player assumes when nothing is signalled, so even a tool that ignores
@@ -36,9 +37,10 @@ pub const NCLX: (u16, u16, u16, bool) = (1, 13, 6, false);
 /// encoder's own borders).
 pub(crate) fn fill_frame(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
     let (w, h) = (src.width, src.height);
+    let subsampled = dst.planes[1].cfg.xdec == 1;
     match src.format {
         PixelFormat::Gray => fill_from_gray(src, dst),
-        PixelFormat::Rgb | PixelFormat::Rgba => match padded_to_even(src) {
+        PixelFormat::Rgb | PixelFormat::Rgba => match padded_to_even(src).filter(|_| subsampled) {
             Some(even) => fill_from_rgb(even.packed(), dst)?,
             None => fill_from_rgb(src, dst)?,
         },
@@ -51,6 +53,7 @@ pub(crate) fn fill_frame(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
 
 fn fill_from_rgb(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
     let [y, u, v] = &mut dst.planes;
+    let subsampled = u.cfg.xdec == 1;
     let mut image = YuvPlanarImageMut {
         y_stride: y.cfg.stride as u32,
         u_stride: u.cfg.stride as u32,
@@ -63,10 +66,11 @@ fn fill_from_rgb(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
     };
     let channels = src.format.channels();
     let stride = (src.width * channels) as u32;
-    let convert = if channels == 4 {
-        yuvutils_rs::rgba_to_yuv420
-    } else {
-        yuvutils_rs::rgb_to_yuv420
+    let convert = match (channels == 4, subsampled) {
+        (true, true) => yuvutils_rs::rgba_to_yuv420,
+        (false, true) => yuvutils_rs::rgb_to_yuv420,
+        (true, false) => yuvutils_rs::rgba_to_yuv444,
+        (false, false) => yuvutils_rs::rgb_to_yuv444,
     };
     convert(
         &mut image,
@@ -120,7 +124,10 @@ fn fill_from_gray(src: Packed<'_>, dst: &mut Frame<u8>) {
             *o = lut[g as usize];
         }
     }
-    let (cw, ch) = (src.width.div_ceil(2), src.height.div_ceil(2));
+    let (cw, ch) = (
+        src.width.div_ceil(1 << u.cfg.xdec),
+        src.height.div_ceil(1 << u.cfg.ydec),
+    );
     for plane in [u, v] {
         let stride = plane.cfg.stride;
         let data = plane.data_origin_mut();
@@ -136,14 +143,17 @@ mod tests {
     use rav1e::prelude::ChromaSampling;
 
     fn convert(width: usize, height: usize, rgb: [u8; 3]) -> Frame<u8> {
+        convert_to(width, height, rgb, ChromaSampling::Cs420)
+    }
+
+    fn convert_to(width: usize, height: usize, rgb: [u8; 3], cs: ChromaSampling) -> Frame<u8> {
         let src = PackedFrame {
             data: rgb.repeat(width * height),
             width,
             height,
             format: PixelFormat::Rgb,
         };
-        let mut frame =
-            Frame::new_with_padding(width.max(16), height.max(16), ChromaSampling::Cs420, 64);
+        let mut frame = Frame::new_with_padding(width.max(16), height.max(16), cs, 64);
         fill_frame(src.packed(), &mut frame).unwrap();
         frame
     }
@@ -168,5 +178,57 @@ mod tests {
                 assert_eq!(v.p(x / 2, yy / 2), 240, "V at {x},{yy} of {w}x{h}");
             }
         }
+    }
+
+    #[test]
+    fn full_colour_keeps_one_chroma_sample_per_pixel() {
+        // A one-pixel-wide red line on black stays red in 4:4:4 and only there.
+        let (w, h) = (17, 9);
+        let mut data = vec![0u8; w * h * 3];
+        for row in data.chunks_exact_mut(w * 3) {
+            row[5 * 3] = 255;
+        }
+        let src = PackedFrame {
+            data,
+            width: w,
+            height: h,
+            format: PixelFormat::Rgb,
+        };
+        let mut frame = Frame::new_with_padding(w.max(16), h.max(16), ChromaSampling::Cs444, 64);
+        fill_frame(src.packed(), &mut frame).unwrap();
+        let [y, u, v] = &frame.planes;
+        for row in [0, h - 1] {
+            assert_eq!((y.p(5, row), v.p(5, row)), (81, 240), "red pixel");
+            assert_eq!(
+                (y.p(4, row), u.p(4, row), v.p(4, row)),
+                (16, 128, 128),
+                "black"
+            );
+            assert_eq!((y.p(6, row), v.p(6, row)), (16, 128), "black");
+        }
+        // Odd sizes need no even padding: the last column and row are converted too.
+        let odd = convert_to(w, h, [0, 0, 255], ChromaSampling::Cs444);
+        assert_eq!(
+            odd.planes[1].p(w - 1, h - 1),
+            240,
+            "U of blue at the corner"
+        );
+    }
+
+    #[test]
+    fn gray_fills_full_size_chroma_planes_with_neutral() {
+        let src = PackedFrame {
+            data: vec![255; 20 * 18],
+            width: 20,
+            height: 18,
+            format: PixelFormat::Gray,
+        };
+        let mut frame = Frame::new_with_padding(20, 18, ChromaSampling::Cs444, 64);
+        fill_frame(src.packed(), &mut frame).unwrap();
+        assert_eq!(frame.planes[0].p(19, 17), 235);
+        assert_eq!(
+            (frame.planes[1].p(19, 17), frame.planes[2].p(19, 17)),
+            (128, 128)
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::color::{self, AV1_COLOR, AV1_RANGE};
 use crate::error::{Error, Result};
 use crate::frame::Packed;
 use crate::mux::Dimensions;
-use crate::options::EncoderOptions;
+use crate::options::{Chroma, EncoderOptions};
 use crate::timing::FrameRate;
 
 /// rav1e's smallest accepted width and height for video (not still pictures).
@@ -56,6 +56,7 @@ impl Encoder {
             height,
             coded_width: width.max(MIN_CODED_DIMENSION),
             coded_height: height.max(MIN_CODED_DIMENSION),
+            chroma: options.chroma,
         };
         let speed_settings = speed_settings(options);
         let config = EncoderConfig {
@@ -63,7 +64,10 @@ impl Encoder {
             height: dims.coded_height,
             time_base: Rational::new(u64::from(rate.den), u64::from(rate.num)),
             bit_depth: 8,
-            chroma_sampling: ChromaSampling::Cs420,
+            chroma_sampling: match options.chroma {
+                Chroma::Yuv420 => ChromaSampling::Cs420,
+                Chroma::Yuv444 => ChromaSampling::Cs444,
+            },
             pixel_range: AV1_RANGE,
             color_description: Some(AV1_COLOR),
             quantizer: usize::from(options.quantizer),

@@ -269,7 +269,10 @@ mod tests {
             (8192, 4353, "at most 35651584 pixels"),
         ] {
             let err = check_dimensions(w, h).unwrap_err().to_string();
-            assert!(err.contains(words) && err.contains(&format!("got {w}x{h}")), "{err}");
+            assert!(
+                err.contains(words) && err.contains(&format!("got {w}x{h}")),
+                "{err}"
+            );
         }
     }
 

@@ -14,18 +14,21 @@ use mp4_atom::{
 use crate::color::NCLX;
 use crate::error::{Error, Result};
 use crate::obu;
+use crate::options::Chroma;
 use crate::timing::FrameRate;
 
 /// Bytes of the `mdat` header we write: 32-bit size 1, `mdat`, 64-bit size.
 const MDAT_HEADER_LEN: u64 = 16;
 
-/// Sizes of the video: what a viewer sees and what rav1e encoded (at least 16x16).
+/// The picture: what a viewer sees, what rav1e encoded (at least 16x16), and its chroma
+/// subsampling (which `av1C` must repeat from the sequence header).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Dimensions {
     pub width: usize,
     pub height: usize,
     pub coded_width: usize,
     pub coded_height: usize,
+    pub chroma: Chroma,
 }
 
 /// Streams samples into a file and writes the index at the end.
@@ -131,7 +134,8 @@ impl Mp4Muxer {
             .sequence_header
             .clone()
             .ok_or_else(|| Error::Muxer("the encoder produced no sequence header".into()))?;
-        let (level, tier) = obu::level_and_tier(&sequence_header)?;
+        let (profile, level, tier) = obu::profile_level_and_tier(&sequence_header)?;
+        let subsampled = dims.chroma == Chroma::Yuv420;
         let (colour_primaries, transfer_characteristics, matrix_coefficients, full_range_flag) =
             NCLX;
         let av01 = Av01 {
@@ -143,11 +147,11 @@ impl Mp4Muxer {
                 ..Default::default()
             },
             av1c: Av1c {
-                seq_profile: 0,
+                seq_profile: profile,
                 seq_level_idx_0: level,
                 seq_tier_0: tier,
-                chroma_subsampling_x: true,
-                chroma_subsampling_y: true,
+                chroma_subsampling_x: subsampled,
+                chroma_subsampling_y: subsampled,
                 config_obus: sequence_header,
                 ..Default::default()
             },

@@ -56,8 +56,9 @@ pub(crate) fn to_sample(packet: &[u8]) -> Result<SampleData> {
     Ok(out)
 }
 
-/// `seq_level_idx` and `seq_tier` of operating point 0, read from a sequence header OBU.
-pub(crate) fn level_and_tier(sequence_header_obu: &[u8]) -> Result<(u8, bool)> {
+/// `seq_profile`, and `seq_level_idx` and `seq_tier` of operating point 0, read from a
+/// sequence header OBU.
+pub(crate) fn profile_level_and_tier(sequence_header_obu: &[u8]) -> Result<(u8, u8, bool)> {
     let header = *sequence_header_obu
         .first()
         .ok_or_else(|| malformed("empty sequence header"))?;
@@ -70,11 +71,11 @@ pub(crate) fn level_and_tier(sequence_header_obu: &[u8]) -> Result<(u8, bool)> {
         data: payload,
         pos: 0,
     };
-    let _seq_profile = bits.read(3)?;
+    let profile = bits.read(3)? as u8;
     let _still_picture = bits.read(1)?;
     let reduced_still_picture_header = bits.read(1)? == 1;
     if reduced_still_picture_header {
-        return Ok((bits.read(5)? as u8, false));
+        return Ok((profile, bits.read(5)? as u8, false));
     }
     if bits.read(1)? == 1 {
         // timing_info_present_flag: we never ask rav1e for timing info, so never expect it.
@@ -87,7 +88,7 @@ pub(crate) fn level_and_tier(sequence_header_obu: &[u8]) -> Result<(u8, bool)> {
     let _operating_point_idc = bits.read(12)?;
     let level = bits.read(5)? as u8;
     let tier = level > 7 && bits.read(1)? == 1;
-    Ok((level, tier))
+    Ok((profile, level, tier))
 }
 
 fn read_leb128(data: &[u8]) -> Result<(usize, usize)> {
@@ -146,12 +147,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_level_and_tier() {
-        // profile 0, not still, not reduced, no timing info, no display delay,
+    fn reads_profile_level_and_tier() {
+        // profile 1, not still, not reduced, no timing info, no display delay,
         // 1 operating point, idc 0, level 8 (4.0), tier 1.
         // bits: 000 0 0 0 0 00000 000000000000 01000 1 -> padded to bytes.
         let bits = concat!(
-            "000",
+            "001",
             "0",
             "0",
             "0",
@@ -169,6 +170,6 @@ mod tests {
         }
         let mut obu = vec![0x0a, bytes.len() as u8];
         obu.extend(bytes);
-        assert_eq!(level_and_tier(&obu).unwrap(), (8, true));
+        assert_eq!(profile_level_and_tier(&obu).unwrap(), (1, 8, true));
     }
 }

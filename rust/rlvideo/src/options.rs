@@ -35,6 +35,47 @@ pub struct EncoderOptions {
     /// each frame, so this is where most of the speed comes from; keyframes and changed
     /// blocks are coded as before. `false` gives the same bytes as crates.io rav1e.
     pub static_skip: bool,
+    /// How finely colour is stored: [`Chroma::Yuv420`] (the default, plays everywhere) or
+    /// [`Chroma::Yuv444`] (full colour resolution, for small saturated renders).
+    pub chroma: Chroma,
+}
+
+/// Chroma subsampling of the encoded video.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Chroma {
+    /// 4:2:0: one colour sample per 2x2 pixels (AV1 Main profile). Every AV1 player and
+    /// browser decodes it.
+    #[default]
+    Yuv420,
+    /// 4:4:4: one colour sample per pixel (AV1 High profile). Keeps thin coloured lines and
+    /// small sprites sharp; software decoders (dav1d, libaom, browsers using them) play it,
+    /// most hardware decoders do not.
+    Yuv444,
+}
+
+impl Chroma {
+    /// The name used in options and messages: `"420"` or `"444"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Chroma::Yuv420 => "420",
+            Chroma::Yuv444 => "444",
+        }
+    }
+}
+
+impl std::str::FromStr for Chroma {
+    type Err = Error;
+
+    /// Parses `"420"` or `"444"`.
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "420" => Ok(Chroma::Yuv420),
+            "444" => Ok(Chroma::Yuv444),
+            _ => Err(Error::InvalidOptions(format!(
+                "chroma must be '420' or '444', got {name:?}"
+            ))),
+        }
+    }
 }
 
 /// Default base quantizer: CartPole renders come out at Gymnasium's H.264 PSNR.
@@ -63,6 +104,7 @@ impl Default for EncoderOptions {
             low_latency: true,
             rl_tuning: true,
             static_skip: true,
+            chroma: Chroma::Yuv420,
         }
     }
 }
