@@ -121,6 +121,14 @@ CLIPS: tuple[Clip, ...] = (
     Clip("cartpole_97x61", lambda: [f[260:321, 250:347] for f in cartpole(40)]),
     Clip("acrobot_500x200", renders("Acrobot-v1", 48, 3, slice(150, 350)), ((1, 2), (2, 4))),
     Clip("cartpole_600x130", lambda: [f[200:330] for f in cartpole(40)]),
+    # Full-resolution colour (chroma="444", AV1 High profile): chroma planes as big as luma,
+    # so a chroma unit of a block covers 8x8 pixels, not 16x16.
+    Clip("breakout_444", renders("ALE/Breakout-v5", 60, 6), options={"chroma": "444"}),
+    Clip(
+        "cartpole_97x61_444",
+        lambda: [f[260:321, 250:347] for f in cartpole(40)],
+        options={"chroma": "444"},
+    ),
     # Every 8x8 block changes in every frame: the skip must never fire.
     Clip("pan", lambda: pan(192, 256, 30), FULL_GRID),
     # Edge cases. Keyframes every 10 frames (at 0, 10, ..., 40), each followed by a copy of

@@ -129,9 +129,7 @@ def decode_dav1d(path: str | Path) -> tuple[list[Planes], list[np.ndarray]]:
     return planes, rgb
 
 
-def decode_libaom(
-    path: str | Path, width: int, height: int, chroma: str = "420"
-) -> list[Planes]:
+def decode_libaom(path: str | Path, width: int, height: int, chroma: str = "420") -> list[Planes]:
     """Every frame through libaom (the ffmpeg binary of imageio-ffmpeg, `-c:v libaom-av1`), as
     exact YUV planes: raw yuv420p (or yuv444p) out, every decoded frame passed through (no
     rate conversion, so no frame is dropped or repeated)."""

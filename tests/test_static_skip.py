@@ -95,11 +95,13 @@ class Decoded:
         return self
 
 
-def decode_both(frames: list[np.ndarray], path: Path, writer_frames: int) -> Decoded:
+def decode_both(
+    frames: list[np.ndarray], path: Path, writer_frames: int, chroma: str = "420"
+) -> Decoded:
     """Decode `path` with both decoders and compare with each other and with `frames`."""
     height, width = frames[0].shape[:2]
     dav1d, rgb = decode_dav1d(path)
-    libaom = decode_libaom(path, width, height)
+    libaom = decode_libaom(path, width, height, chroma)
     return Decoded(
         path=path,
         digest=hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -149,7 +151,8 @@ class Encodings:
         writer_frames = encode(frames, path, **options)
         key = (source, hashlib.sha256(path.read_bytes()).hexdigest())
         if key not in self.decoded:
-            self.decoded[key] = decode_both(frames, path, writer_frames)
+            chroma = options.get("chroma", "420")
+            self.decoded[key] = decode_both(frames, path, writer_frames, chroma)
         return dataclasses.replace(self.decoded[key], path=path, writer_frames=writer_frames)
 
 

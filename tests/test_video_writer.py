@@ -300,6 +300,8 @@ def test_write_after_close_raises(tmp_path):
         ({"tiles": 5000}, r"tiles must be between 0 and 4096, got 5000"),
         ({"keyframe_interval": -1}, r"keyframe_interval must be between 1 and \d+, got -1"),
         ({"keyframe_interval": 2**70}, r"keyframe_interval .* got an integer beyond 64 bits"),
+        ({"chroma": "422"}, r"chroma must be '420' or '444', got \"422\""),
+        ({"chroma": "yuv444"}, r"chroma must be '420' or '444', got \"yuv444\""),
     ],
 )
 def test_bad_options_raise_value_error(tmp_path, kwargs, words):
@@ -315,6 +317,13 @@ def test_options_of_the_wrong_type_raise_type_error(tmp_path, kwargs):
     (name,) = kwargs
     with pytest.raises(TypeError, match=f"{name} must be an integer, got"):
         VideoWriter(tmp_path / "x.mp4", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("chroma", [444, None, b"444"])
+def test_chroma_of_the_wrong_type_raises_type_error(tmp_path, chroma):
+    with pytest.raises(TypeError, match="chroma must be '420' or '444' \\(a str\\), got"):
+        VideoWriter(tmp_path / "x.mp4", chroma=chroma)
     assert list(tmp_path.iterdir()) == []
 
 
