@@ -120,7 +120,8 @@ def test_record_video_passes_chroma_to_the_writer(tmp_path):
 
     from rlvideo import RecordVideo
 
-    env = RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path), chroma="444")
+    folder = tmp_path / "videos"
+    env = RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), str(folder), chroma="444")
     env.reset(seed=0)
     for _ in range(5):
         env.step(0)
