@@ -47,7 +47,7 @@ class RecordVideo(
             the caller's thread (inside ``step``, ``reset`` or ``close``), e.g. to upload it.
         **encoder_options: ``rlvideo.VideoWriter`` options (``speed``, ``quantizer``,
             ``threads``, ``tiles``, ``keyframe_interval``, ``memory_budget``,
-            ``low_latency``).
+            ``low_latency``, ``rl_tuning``, ``static_skip``, ``chroma``).
     """
 
     def __init__(

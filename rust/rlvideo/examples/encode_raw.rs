@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --release --example encode_raw -- frames.rgb 600 400 out.mp4 [threads=N]
-//!     [tiles=N] [speed=N] [quantizer=N] [rl_tuning=BOOL] [static_skip=BOOL] [fps=F]
+//!     [tiles=N] [speed=N] [quantizer=N] [rl_tuning=BOOL] [static_skip=BOOL] [chroma=420|444]
+//!     [fps=F]
 //! ```
 //! A bare number after the output path is the thread count, as in earlier versions.
 
@@ -64,6 +65,7 @@ fn parse_options(args: &[String]) -> Result<(EncoderOptions, f64), BoxError> {
             "quantizer" => options.quantizer = value.parse()?,
             "rl_tuning" => options.rl_tuning = value.parse()?,
             "static_skip" => options.static_skip = value.parse()?,
+            "chroma" => options.chroma = value.parse()?,
             "fps" => fps = value.parse()?,
             _ => return Err(format!("unknown option {key:?} in {arg:?}").into()),
         }

@@ -21,8 +21,8 @@
 //! # Ok::<(), rlvideo::Error>(())
 //! ```
 //!
-//! Colours are converted with BT.601 coefficients to limited-range YUV 4:2:0 and signalled
-//! as such in both the AV1 sequence header and the MP4 `colr` box.
+//! Colours are converted with BT.601 coefficients to limited-range YUV 4:2:0 (or 4:4:4, see
+//! [`Chroma`]) and signalled as such in both the AV1 sequence header and the MP4 `colr` box.
 //!
 //! [rav1e]: https://crates.io/crates/rav1e
 
