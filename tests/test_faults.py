@@ -210,3 +210,47 @@ def test_ctrl_c_in_a_callback_is_raised_after_the_other_videos_are_saved(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"v{i}.mp4" for i in range(4)]
     for i in range(4):
         assert stream_info(tmp_path / f"v{i}.mp4")["frames"] == 20
+
+
+def test_a_callback_raising_from_step_does_not_stop_recording(tmp_path):
+    import gymnasium as gym
+
+    from rlvideo import RecordVideo
+
+    calls: list[str] = []
+
+    def upload(path: str) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            raise RuntimeError("upload failed")
+
+    env = RecordVideo(
+        gym.make("CartPole-v1", render_mode="rgb_array"),
+        str(tmp_path / "videos"),
+        episode_trigger=lambda e: True,
+        on_video_saved=upload,
+    )
+    raised_in: list[str] = []
+    for episode in range(6):
+        try:
+            env.reset(seed=episode)
+            for _ in range(30):
+                *_, terminated, truncated, _ = env.step(episode % 2)
+                if terminated or truncated:
+                    break
+        except RuntimeError as error:  # the loop goes on, as a training script's would
+            assert str(error) == "upload failed"
+            raised_in.append(f"episode {episode}")
+    try:
+        env.close()
+    except RuntimeError as error:
+        assert str(error) == "upload failed"
+        raised_in.append("close")
+    # The error surfaced once, from the step()/reset() that collected the first video (or
+    # from close() if none finished while the loop ran); every video was still saved and
+    # reported, in order.
+    names = [f"rl-video-episode-{i}.mp4" for i in range(6)]
+    assert [Path(p).name for p in calls] == names
+    assert len(raised_in) == 1, raised_in
+    for name in names:
+        assert stream_info(tmp_path / "videos" / name)["frames"] > 0
