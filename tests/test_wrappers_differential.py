@@ -88,10 +88,12 @@ def run_single(cls: type, folder: Path, render_mode: str, kwargs: dict, steps: i
     return wrapper, env.frames
 
 
-def run_vector(cls: type, folder: Path, mode: AutoresetMode, kwargs: dict, steps: int) -> Any:
+def run_vector(
+    cls: type, folder: Path, mode: AutoresetMode, kwargs: dict, steps: int, num_envs: int
+) -> Any:
     envs = gym.make_vec(
         "CartPole-v1",
-        num_envs=3,
+        num_envs=num_envs,
         render_mode="rgb_array",
         vectorization_mode="sync",
         vector_kwargs={"autoreset_mode": mode},
@@ -104,7 +106,7 @@ def run_vector(cls: type, folder: Path, mode: AutoresetMode, kwargs: dict, steps
     for step in range(steps):
         wrapper.step(envs.action_space.sample())
         if step == steps // 2:
-            wrapper.reset(options={"reset_mask": np.array([True, False, True])})
+            wrapper.reset(options={"reset_mask": np.arange(num_envs) % 2 == 0})
     wrapper.close()
     return wrapper, spy.frames
 
@@ -120,7 +122,15 @@ def expected_frames(started: list[str], files: dict[str, int], captured: list) -
     return out
 
 
-def compare(tmp_path: Path, run: Callable[[type, Path], Any], ours: type, theirs: type, tile):
+def compare(
+    tmp_path: Path,
+    run: Callable[[type, Path], Any],
+    ours: type,
+    theirs: type,
+    tile: Callable[[Any, Any], np.ndarray],
+) -> None:
+    """Runs both wrappers; `tile(captured, reference)` makes the frame Gymnasium's wrapper
+    (`reference`, after its run) would have recorded from what the env rendered."""
     gym_dir, our_dir = tmp_path / "gymnasium", tmp_path / "rlvideo"
     reference, _ = run(theirs, gym_dir)
     wrapper, captured = run(ours, our_dir)
@@ -132,7 +142,7 @@ def compare(tmp_path: Path, run: Callable[[type, Path], Any], ours: type, theirs
     assert set(gym_files) == set(reference.intended)
     for name, count in gym_files.items():
         assert count in (reference.intended[name], reference.intended[name] - 1), name
-    expected = expected_frames(wrapper.started, our_files, [tile(f) for f in captured])
+    expected = expected_frames(wrapper.started, our_files, [tile(f, reference) for f in captured])
     for name in our_files:
         assert min_psnr(expected[name], decode(our_dir / name)) >= 40, name
 
@@ -178,34 +188,57 @@ def test_single_env_matches_gymnasium(tmp_path, config):
         lambda cls, folder: run_single(cls, folder, render_mode, dict(kwargs), steps),
         RecordVideo,
         GymRecordVideo,
-        tile=lambda frame: frame,
+        tile=lambda frame, _: frame,
     )
 
 
+#: name -> (autoreset mode, num_envs, the grid (rows, cols) Gymnasium picks, wrapper
+#: arguments). CartPole renders are 600x400; Gymnasium tries rows up to sqrt(num_envs) and
+#: keeps the grid whose aspect ratio is closest to video_aspect_ratio, so the same num_envs
+#: gives different grids for different ratios.
 VECTOR_CONFIGS = {
-    "next-step": (AutoresetMode.NEXT_STEP, {"episode_trigger": lambda e: e % 2 == 0}),
-    "same-step": (AutoresetMode.SAME_STEP, {"episode_trigger": lambda e: e % 2 == 0}),
+    "next-step": (AutoresetMode.NEXT_STEP, 4, (2, 2), {"episode_trigger": lambda e: e % 2 == 0}),
+    "same-step": (AutoresetMode.SAME_STEP, 3, (1, 3), {"episode_trigger": lambda e: e % 2 == 0}),
     "first-only-steps": (
         AutoresetMode.NEXT_STEP,
+        3,
+        (1, 3),
         {"record_first_only": True, "step_trigger": lambda s: s % 30 == 0, "video_length": 12},
     ),
-    "aspect-16-9": (
+    "four-wide": (
         AutoresetMode.NEXT_STEP,
-        {"video_aspect_ratio": (16, 9), "episode_trigger": lambda e: e < 3},
+        4,
+        (1, 4),
+        {"video_aspect_ratio": (5, 1), "episode_trigger": lambda e: e < 2},
+    ),
+    "six-square": (AutoresetMode.NEXT_STEP, 6, (2, 3), {"episode_trigger": lambda e: e < 2}),
+    "six-wide": (
+        AutoresetMode.NEXT_STEP,
+        6,
+        (1, 6),
+        {"video_aspect_ratio": (8, 1), "episode_trigger": lambda e: e < 2},
+    ),
+    "eight-16-9": (
+        AutoresetMode.NEXT_STEP,
+        8,
+        (2, 4),
+        {"video_aspect_ratio": (16, 9), "episode_trigger": lambda e: e < 2, "video_length": 20},
     ),
 }
 
 
 @pytest.mark.parametrize("config", list(VECTOR_CONFIGS))
 def test_vector_env_matches_gymnasium(tmp_path, config):
-    mode, kwargs = VECTOR_CONFIGS[config]
+    mode, num_envs, grid_picked, kwargs = VECTOR_CONFIGS[config]
     first_only = kwargs.get("record_first_only", False)
-    aspect = kwargs.get("video_aspect_ratio", (1, 1))
 
-    def tile(frames: list[np.ndarray]) -> np.ndarray:
+    def tile(frames: list[np.ndarray], reference: Any) -> np.ndarray:
+        """The grid Gymnasium's wrapper chose (its frame_rows/frame_cols), filled in its
+        order; rlvideo's own grid_shape is not used here."""
         if first_only:
             return frames[0]
-        rows, cols = rlvideo.vector.grid_shape(len(frames), *frames[0].shape[:2], aspect)
+        rows, cols = reference.frame_rows, reference.frame_cols
+        assert (rows, cols) == grid_picked and len(frames) == num_envs
         h, w = frames[0].shape[:2]
         grid = np.zeros((rows * h, cols * w, 3), np.uint8)
         for i, f in enumerate(frames):
@@ -214,7 +247,7 @@ def test_vector_env_matches_gymnasium(tmp_path, config):
 
     compare(
         tmp_path,
-        lambda cls, folder: run_vector(cls, folder, mode, dict(kwargs), 80),
+        lambda cls, folder: run_vector(cls, folder, mode, dict(kwargs), 80, num_envs),
         rlvideo.vector.RecordVideo,
         GymVectorRecordVideo,
         tile,
