@@ -101,6 +101,3 @@ def test_odd_input(tmp_path, factory, error, words):
         expected = np.dstack([expected] * 3)
     assert min_psnr([expected[:, :, :3]] * 2, decode(path)) >= 40
 
-
-def test_the_table_is_big_enough():
-    assert len(CASES) >= 30

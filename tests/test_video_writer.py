@@ -98,13 +98,25 @@ def test_rav1e_bottom_edge_with_a_short_last_superblock_row(tmp_path):
     assert min_psnr(frames, decode(tmp_path / "edge.mp4")) >= 40
 
 
-def test_rl_tuning_changes_the_encoding_not_the_frames(tmp_path, cartpole_frames):
+def test_rl_tuning_makes_files_smaller_at_no_worse_quality(tmp_path, cartpole_frames):
+    # The README's trade ("Options and measured defaults"): rav1e's speed-10 preset codes
+    # RL renders in fixed 32x32 partitions; rl_tuning's 8x8-64x64 search gives files about
+    # half the size at a PSNR no lower. Measured on these 30 frames: 4,453 bytes at
+    # 48.30 dB mean / 47.73 worst, against 8,692 bytes at 47.09 / 46.17.
     frames = cartpole_frames[:30]
-    write_all(tmp_path / "tuned.mp4", frames)
-    write_all(tmp_path / "preset.mp4", frames, rl_tuning=False)
-    assert (tmp_path / "tuned.mp4").read_bytes() != (tmp_path / "preset.mp4").read_bytes()
-    for name in ("tuned.mp4", "preset.mp4"):
-        assert min_psnr(frames, decode(tmp_path / name)) >= 40
+    results = {}
+    for rl_tuning in (True, False):
+        path = tmp_path / f"rl_tuning_{rl_tuning}.mp4"
+        write_all(path, frames, rl_tuning=rl_tuning)
+        scores = [psnr(f, d) for f, d in zip(frames, decode(path))]
+        assert len(scores) == len(frames)
+        results[rl_tuning] = (path.stat().st_size, np.mean(scores), min(scores))
+    (tuned_bytes, tuned_mean, tuned_worst), (preset_bytes, preset_mean, preset_worst) = (
+        results[True],
+        results[False],
+    )
+    assert tuned_bytes <= 0.7 * preset_bytes, results
+    assert tuned_mean >= preset_mean - 0.3 and tuned_worst >= preset_worst - 0.5, results
 
 
 def test_rgba_ignores_alpha_and_gray_is_gray(tmp_path):

@@ -4,6 +4,7 @@ finishing, bad frames, save_video and the schedule."""
 from __future__ import annotations
 
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -52,10 +53,11 @@ def test_existing_folder_warns_about_overwriting(tmp_path):
 
 
 def test_callback_runs_on_the_caller_thread_with_a_complete_file(tmp_path):
-    seen: list[tuple[str, int, bool]] = []
+    seen: list[tuple[str, int, bool, str]] = []
+    phase = "reset"  # where the wrapper is when a callback runs: reset, step or close
 
     def saved(path: str) -> None:
-        seen.append((path, threading.get_ident(), Path(path).is_file()))
+        seen.append((path, threading.get_ident(), Path(path).is_file(), phase))
 
     env = RecordVideo(
         gym.make("CartPole-v1", render_mode="rgb_array"),
@@ -63,12 +65,30 @@ def test_callback_runs_on_the_caller_thread_with_a_complete_file(tmp_path):
         episode_trigger=lambda e: True,
         on_video_saved=saved,
     )
-    play(env, 60)
+    rng = np.random.default_rng(0)
+    env.reset(seed=0)
+    for episode in range(4):
+        while True:
+            phase = "step"
+            *_, terminated, truncated, _ = env.step(int(rng.integers(2)))
+            if terminated or truncated:
+                break
+        if episode == 1:  # let the first two videos finish while the loop runs
+            deadline = time.monotonic() + 30
+            while not all(w.done for w in env._recorder.pending) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        phase = "reset"
+        env.reset()
+    env.step(0)
+    phase = "close"
     env.close()
     files = sorted(str(p) for p in tmp_path.glob("*.mp4"))
-    assert sorted(path for path, _, _ in seen) == files
-    assert {thread for _, thread, _ in seen} == {threading.get_ident()}
-    assert all(complete for _, _, complete in seen)
+    assert sorted(path for path, *_ in seen) == files and len(files) == 5
+    assert {thread for _, thread, _, _ in seen} == {threading.get_ident()}
+    assert all(complete for _, _, complete, _ in seen)
+    # Videos done while the loop runs are reported from reset()/step(), not held for close().
+    phases = [where for *_, where in seen]
+    assert phases[0] in ("step", "reset") and phases[-1] == "close", phases
 
 
 def test_stop_recording_does_not_wait_and_close_does(tmp_path):
