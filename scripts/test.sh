@@ -27,6 +27,14 @@ print('example video decodes:', info)
 echo "==> release wheel: abi3, manylinux, installs and runs without Rust"
 scripts/check_wheel.sh
 
+echo "==> the extension with the test-only fault-injection hook, beside (not over) .venv's"
+fault_dir="$(mktemp -d -t rlvideo-fault.XXXXXX)"
+trap 'rm -rf "$fault_dir"' EXIT
+.venv/bin/maturin build --release --quiet --features rlvideo/fault-injection \
+    --out "$fault_dir/wheel" 2>&1 | grep -v "^\s*$" | tail -1
+.venv/bin/python -m pip install -q --no-deps --target "$fault_dir/site" "$fault_dir"/wheel/*.whl
+
 echo "==> pytest"
-# setup.sh installed chromium: the playback test must run, not skip.
-RLVIDEO_REQUIRE_CHROMIUM=1 .venv/bin/python -m pytest tests -q "$@"
+# setup.sh installed chromium and the fault build exists: those tests must run, not skip.
+RLVIDEO_REQUIRE_CHROMIUM=1 RLVIDEO_REQUIRE_FAULT_BUILD=1 RLVIDEO_FAULT_SITE="$fault_dir/site" \
+    .venv/bin/python -m pytest tests -q "$@"

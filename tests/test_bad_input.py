@@ -100,4 +100,3 @@ def test_odd_input(tmp_path, factory, error, words):
     if expected.ndim == 2:
         expected = np.dstack([expected] * 3)
     assert min_psnr([expected[:, :, :3]] * 2, decode(path)) >= 40
-

@@ -8,6 +8,8 @@ corpus (`tests/corpus.py`) runs 4:4:4 clips through both decoders as well.
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import av
@@ -104,6 +106,10 @@ def test_chroma_is_signalled_in_the_stream_and_the_container(
     }
 
 
+@pytest.mark.skipif(
+    shutil.which("chromium") is None and not os.environ.get("RLVIDEO_REQUIRE_CHROMIUM"),
+    reason="needs chromium on PATH (Debian: apt-get install chromium; scripts/test.sh does)",
+)
 def test_444_plays_in_headless_chromium(tmp_path):
     frames = list(env_renders("ALE/Breakout-v5", 60, 6))
     state = play_in_chromium(encode(frames, tmp_path / "breakout444.mp4", "444"))

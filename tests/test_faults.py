@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -254,3 +255,53 @@ def test_a_callback_raising_from_step_does_not_stop_recording(tmp_path):
     assert len(raised_in) == 1, raised_in
     for name in names:
         assert stream_info(tmp_path / "videos" / name)["frames"] > 0
+
+
+FAULT_SITE = os.environ.get("RLVIDEO_FAULT_SITE")
+FAULT_SCRIPT = """
+import json, os, sys
+import numpy as np
+import rlvideo
+folder, site = sys.argv[1], sys.argv[2]
+assert rlvideo.__file__.startswith(site), f"not the fault-injection build: {rlvideo.__file__}"
+out = {}
+
+def record(name, frames=10):
+    try:
+        with rlvideo.VideoWriter(os.path.join(folder, name), 30, memory_budget=1) as writer:
+            for t in range(frames):
+                writer.write(np.full((48, 64, 3), 8 * t, np.uint8))
+    except Exception as error:
+        return [type(error).__name__, isinstance(error, RuntimeError), str(error)]
+    return None
+
+out["fail"] = record("rlvideo-fail-encoder-at-3.mp4")
+out["panic"] = record("rlvideo-panic-encoder-at-2.mp4")
+out["next"] = record("ok.mp4")
+out["files"] = sorted(os.listdir(folder))
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(
+    FAULT_SITE is None and not os.environ.get("RLVIDEO_REQUIRE_FAULT_BUILD"),
+    reason="needs the fault-injection build of the extension (scripts/test.sh makes it and "
+    "sets RLVIDEO_FAULT_SITE)",
+)
+def test_encoder_errors_and_panics_reach_python_as_encoder_error(tmp_path):
+    assert FAULT_SITE, "RLVIDEO_FAULT_SITE must name the fault-injection build's site folder"
+    run = subprocess.run(
+        [sys.executable, "-c", FAULT_SCRIPT, str(tmp_path), FAULT_SITE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": FAULT_SITE},
+    )
+    assert run.returncode == 0, run.stderr  # a panic in the encoder must not abort Python
+    out = json.loads(run.stdout.splitlines()[-1])
+    assert out["fail"][:2] == ["EncoderError", True], out
+    assert "injected failure at frame 3" in out["fail"][2], out
+    assert out["panic"][:2] == ["EncoderError", True], out
+    assert "panicked" in out["panic"][2] and "injected panic at frame 2" in out["panic"][2], out
+    assert out["next"] is None, out  # the process and the next writer carry on
+    assert out["files"] == ["ok.mp4"], out  # no partial file of the failed videos

@@ -312,6 +312,9 @@ def test_write_after_close_raises(tmp_path):
         ({"tiles": 5000}, r"tiles must be between 0 and 4096, got 5000"),
         ({"keyframe_interval": -1}, r"keyframe_interval must be between 1 and \d+, got -1"),
         ({"keyframe_interval": 2**70}, r"keyframe_interval .* got an integer beyond 64 bits"),
+        # rav1e's own limit, checked up front (it used to fail at the first frame, as an
+        # EncoderError from the encoder thread).
+        ({"keyframe_interval": 2**40}, r"between 1 and 715827882, got 1099511627776"),
         ({"chroma": "422"}, r"chroma must be '420' or '444', got \"422\""),
         ({"chroma": "yuv444"}, r"chroma must be '420' or '444', got \"yuv444\""),
     ],

@@ -120,9 +120,11 @@ pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<
             .threads
             .within("threads", 0, rlvideo::MAX_THREADS as i64)? as usize,
         tiles: ints.tiles.within("tiles", 0, rlvideo::MAX_TILES as i64)? as usize,
-        keyframe_interval: ints
-            .keyframe_interval
-            .within("keyframe_interval", 1, i64::MAX)? as u64,
+        keyframe_interval: ints.keyframe_interval.within(
+            "keyframe_interval",
+            1,
+            rlvideo::MAX_KEYFRAME_INTERVAL as i64,
+        )? as u64,
         memory_budget: ints.memory_budget.within("memory_budget", 1, usize_max)? as usize,
         low_latency: switches.low_latency,
         rl_tuning: switches.rl_tuning,

@@ -43,7 +43,7 @@ pub enum Error {
     Closed,
 
     /// A background thread died unexpectedly (a bug: please report it).
-    #[error("background encoder thread stopped unexpectedly: {0}")]
+    #[error("the encoder panicked (a bug in rlvideo or rav1e; please report it): {0}")]
     ThreadPanicked(String),
 }
 

@@ -43,7 +43,8 @@ mod writer;
 pub use error::{Error, Result};
 pub use frame::{check_dimensions, FrameRef, PixelFormat, MAX_HEIGHT, MAX_PIXELS, MAX_WIDTH};
 pub use options::{
-    Chroma, EncoderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, MAX_THREADS, MAX_TILES,
+    Chroma, EncoderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, MAX_KEYFRAME_INTERVAL,
+    MAX_THREADS, MAX_TILES,
 };
 pub use shared::{OwnedFrame, SharedFrame};
 pub use timing::{FrameRate, MAX_FPS};

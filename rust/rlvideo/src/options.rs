@@ -86,6 +86,9 @@ pub const DEFAULT_QUANTIZER: u8 = 120;
 /// episode length; 256 MiB put a 2,000-frame episode at 0.21x Gymnasium's peak.
 pub const DEFAULT_MEMORY_BUDGET: usize = 128 << 20;
 
+/// Longest keyframe interval rav1e accepts (`i32::MAX / 3`, rav1e's own limit).
+pub const MAX_KEYFRAME_INTERVAL: u64 = i32::MAX as u64 / 3;
+
 /// Most encoder threads one video may ask for (each is an OS thread).
 pub const MAX_THREADS: usize = 256;
 
@@ -118,10 +121,11 @@ impl EncoderOptions {
                 self.speed
             )));
         }
-        if self.keyframe_interval == 0 {
-            return Err(Error::InvalidOptions(
-                "keyframe_interval must be at least 1, got 0".into(),
-            ));
+        if !(1..=MAX_KEYFRAME_INTERVAL).contains(&self.keyframe_interval) {
+            return Err(Error::InvalidOptions(format!(
+                "keyframe_interval must be between 1 and {MAX_KEYFRAME_INTERVAL}, got {}",
+                self.keyframe_interval
+            )));
         }
         if self.memory_budget == 0 {
             return Err(Error::InvalidOptions(

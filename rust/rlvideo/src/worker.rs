@@ -112,13 +112,21 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
     let mut muxer = Mp4Muxer::new(job.file, job.final_path.clone())?;
     let mut encoder: Option<Encoder> = None;
     #[cfg(feature = "fault-injection")]
-    let (fail_at, mut received) = (injected_failure(&job.final_path), 0u64);
+    let (fault, mut received) = (injected_fault(&job.final_path), 0u64);
     for frame in job.frames.iter() {
         #[cfg(feature = "fault-injection")]
         {
-            if Some(received) == fail_at {
-                let message = format!("injected failure at frame {received}");
-                return Err(Error::Encoder(message));
+            match fault {
+                Some(Fault::Fail(at)) if at == received => {
+                    let message = format!("injected failure at frame {received}");
+                    return Err(Error::Encoder(message));
+                }
+                Some(Fault::Panic(at)) if at == received => {
+                    // On a thread of the encoder's pool, as a panic in rav1e's own work
+                    // would be; rayon carries it back to this thread.
+                    rayon::scope(|s| s.spawn(|_| panic!("injected panic at frame {at}")));
+                }
+                _ => {}
             }
             received += 1;
         }
@@ -189,15 +197,30 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
     })
 }
 
-/// The frame index in a file name containing "rlvideo-fail-encoder-at-N".
+/// A fault injected by the test-only `fault-injection` feature.
 #[cfg(feature = "fault-injection")]
-fn injected_failure(path: &Path) -> Option<u64> {
+#[derive(Clone, Copy)]
+enum Fault {
+    /// Return an encoder error at frame N.
+    Fail(u64),
+    /// Panic on an encoder pool thread at frame N.
+    Panic(u64),
+}
+
+/// The fault a file name asks for: "rlvideo-fail-encoder-at-N" or "rlvideo-panic-encoder-at-N".
+#[cfg(feature = "fault-injection")]
+fn injected_fault(path: &Path) -> Option<Fault> {
     let name = path.file_name()?.to_str()?;
-    let rest = &name[name.find("rlvideo-fail-encoder-at-")? + "rlvideo-fail-encoder-at-".len()..];
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
+    let frame_after = |marker: &str| -> Option<u64> {
+        let rest = &name[name.find(marker)? + marker.len()..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    };
+    frame_after("rlvideo-fail-encoder-at-")
+        .map(Fault::Fail)
+        .or_else(|| frame_after("rlvideo-panic-encoder-at-").map(Fault::Panic))
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {

@@ -393,6 +393,40 @@ fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
     assert_eq!(writer.finish().unwrap().frames, 1);
 }
 
+#[cfg(feature = "fault-injection")]
+#[test]
+fn encoder_failure_by_a_panic_on_a_pool_thread_is_reported_and_leaves_no_file() {
+    let dir = TempDir::new();
+    let pixels = gradient(64, 48, 0);
+    let frame = || FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb).unwrap();
+    let path = dir.path().join("rlvideo-panic-encoder-at-2.mp4");
+    let options = EncoderOptions {
+        threads: 2,
+        ..Default::default()
+    };
+    let mut writer = VideoWriter::create(&path, 30.0, options).unwrap();
+    let mut error = None;
+    for _ in 0..10 {
+        if let Err(e) = writer.write(frame()) {
+            error = Some(e);
+            break;
+        }
+    }
+    let error = error
+        .or_else(|| writer.finish().err())
+        .expect("the panic must surface as an error");
+    assert!(
+        matches!(error, Error::ThreadPanicked(ref m) if m.contains("injected panic at frame 2")),
+        "{error}"
+    );
+    // The process lives on, leaves no debris, and the next writer works.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let ok = dir.path().join("ok.mp4");
+    let mut writer = VideoWriter::create(&ok, 30.0, EncoderOptions::default()).unwrap();
+    writer.write(frame()).unwrap();
+    assert_eq!(writer.finish().unwrap().frames, 1);
+}
+
 /// A frame stored bottom-up, shown top-down through a negative row stride; counts drops.
 struct FlippedFrame {
     pixels: Vec<u8>,
