@@ -81,10 +81,7 @@ def test_frames_under_16_pixels(tmp_path, height, width):
     assert decoded[0].shape == (max(height, 16), max(width, 16), 3)
     # rav1e spends few bits on such tiny pictures; 30 dB still proves the pixels are ours.
     assert min_psnr(frames, [d[:height, :width] for d in decoded]) >= 30
-    data = path.read_bytes()
-    at = data.index(b"clap")
-    fields = np.frombuffer(data[at + 4 : at + 20], ">u4")
-    assert list(fields) == [width, 1, height, 1]
+    # (The clap box's fields: tests/test_signalling.py.)
 
 
 @pytest.mark.xfail(
