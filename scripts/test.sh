@@ -35,6 +35,7 @@ trap 'rm -rf "$fault_dir"' EXIT
 .venv/bin/python -m pip install -q --no-deps --target "$fault_dir/site" "$fault_dir"/wheel/*.whl
 
 echo "==> pytest"
-# setup.sh installed chromium and the fault build exists: those tests must run, not skip.
+# setup.sh installed chromium, the fault build exists and this machine can mount a tmpfs in
+# a private namespace: those tests must run, not skip.
 RLVIDEO_REQUIRE_CHROMIUM=1 RLVIDEO_REQUIRE_FAULT_BUILD=1 RLVIDEO_FAULT_SITE="$fault_dir/site" \
-    .venv/bin/python -m pytest tests -q "$@"
+    RLVIDEO_REQUIRE_PRIVATE_MOUNT=1 .venv/bin/python -m pytest tests -q "$@"
