@@ -211,6 +211,14 @@ def test_threads_do_not_change_the_file(encodings: Encodings, clip: Clip, tiles:
         assert one.digest == two.digest, f"{one.path.name} and {two.path.name} differ"
 
 
+def test_tiles_change_the_file(encodings: Encodings) -> None:
+    """The `tiles` option reaches rav1e: each tile is coded on its own, so 1, 2 and 4 tiles
+    give three different bitstreams of the same frames (each decoded and checked above)."""
+    clip = next(clip for clip in CLIPS if clip.name == "cartpole")
+    digests = {tiles: encodings.get(clip, True, 1, tiles).digest for tiles in (1, 2, 4)}
+    assert len(set(digests.values())) == 3, digests
+
+
 def test_static_skip_changes_the_encoding(encodings: Encodings) -> None:
     """The option reaches the encoder: on mostly static renders it must change the bitstream
     (same frames back, checked above). Identical files everywhere would mean it is ignored."""

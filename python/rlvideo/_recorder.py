@@ -255,9 +255,22 @@ class RecordingWrapperMixin:
         return render_out
 
     def close(self, **kwargs: Any) -> None:
-        """Close the env(s), then wait until every video is complete."""
+        """Close the env(s), stop the recording in progress through ``stop_recording`` (as
+        Gymnasium does, so overrides and ``gc_trigger`` see it), then wait until every video
+        is complete; the first error is raised after that."""
         super().close(**kwargs)  # type: ignore[misc]
-        self._recorder.close()
+        first_error: BaseException | None = None
+        if self.recording:
+            try:
+                self.stop_recording()
+            except BaseException as error:  # a callback's, say: still wait for the others
+                first_error = error
+        try:
+            self._recorder.close()
+        except BaseException as error:
+            first_error = first_error or error
+        if first_error is not None:
+            raise first_error
 
     def __del__(self) -> None:
         """Gymnasium's wrappers define ``__del__`` to warn that an unsaved video is lost;
