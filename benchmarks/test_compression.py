@@ -5,6 +5,8 @@ with the env's renders. Target: ours no larger, at a mean PSNR at most 0.5 dB lo
 Then the curve the default was picked from: rav1e speed preset x quantizer on 300 CartPole
 frames (600x400, 2 threads): frames/s, bytes, mean and worst-frame PSNR.
 
+Quick mode (benchmarks/mode.py): 3 episodes and 10 frames, every setting of the curve.
+
     .venv/bin/python -m pytest benchmarks/test_compression.py --benchmark-only
 """
 
@@ -14,11 +16,12 @@ import numpy as np
 import pytest
 
 from benchmarks.compression import Quality, record_and_compare
+from benchmarks.mode import pick, seconds
 from benchmarks.recorders import RECORDERS, RLVIDEO
 from rlvideo import VideoWriter
 from tests.helpers import decode, psnr
 
-EPISODES = 30
+EPISODES = pick(30, 3)
 
 
 @pytest.mark.parametrize("recorder", RECORDERS)
@@ -54,7 +57,8 @@ SWEEP = [
 
 @pytest.mark.parametrize(("speed", "quantizer", "rl_tuning"), SWEEP)
 def test_speed_quantizer_curve(benchmark, tmp_path, cartpole_600x400, speed, quantizer, rl_tuning):
-    benchmark.group = "speed x quantizer, 300 CartPole frames 600x400, 2 threads"
+    frames = len(cartpole_600x400)
+    benchmark.group = f"speed x quantizer, {frames} CartPole frames 600x400, 2 threads"
     path = tmp_path / "sweep.mp4"
     options = {"speed": speed, "quantizer": quantizer, "rl_tuning": rl_tuning, "threads": 2}
 
@@ -65,12 +69,12 @@ def test_speed_quantizer_curve(benchmark, tmp_path, cartpole_600x400, speed, qua
 
     benchmark.pedantic(encode, rounds=1, iterations=1)
     scores = [psnr(a, b) for a, b in zip(cartpole_600x400, decode(path))]
-    assert len(scores) == len(cartpole_600x400)
+    assert len(scores) == frames
     benchmark.extra_info.update(
         speed=speed,
         quantizer=quantizer,
         rl_tuning=rl_tuning,
-        frames_per_second=round(len(scores) / benchmark.stats["mean"], 1),
+        frames_per_second=round(len(scores) / seconds(benchmark, "mean"), 1),
         video_bytes=path.stat().st_size,
         mean_psnr=round(float(np.mean(scores)), 2),
         min_psnr=round(float(np.min(scores)), 2),

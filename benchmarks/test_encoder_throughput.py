@@ -5,6 +5,8 @@ quantizer, tiles and threads; and ffmpeg libx264 -preset medium (what Gymnasium'
 path uses) as a reference line. Also ffmpeg's librav1e at speed 8, rav1e's preset whose
 output matches rlvideo's default in size and PSNR.
 
+Quick mode (benchmarks/mode.py): 10 frames, one round.
+
     .venv/bin/python -m pytest benchmarks/test_encoder_throughput.py --benchmark-only
 """
 
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.mode import pick, seconds
 from benchmarks.peers import X264_MEDIUM, ffmpeg_encode, librav1e_args
 from rlvideo import VideoWriter
 from tests.helpers import stream_info
 
 SETTINGS = {"speed": 10, "quantizer": 120, "threads": 2, "tiles": 2}
 FPS = 50
+ROUNDS = pick(3, 1)
 
 
 def rlvideo_encode(frames, path, **options) -> None:
@@ -43,10 +47,10 @@ PEERS = {
 
 @pytest.mark.parametrize("peer", list(PEERS))
 def test_throughput_cartpole_600x400(benchmark, tmp_path, cartpole_600x400, peer):
-    benchmark.group = "encoder throughput, 300 CartPole frames 600x400"
-    path = tmp_path / f"{peer}.mp4"
-    benchmark.pedantic(PEERS[peer], args=(cartpole_600x400, path), rounds=3, iterations=1)
     frames = len(cartpole_600x400)
-    benchmark.extra_info["frames_per_second"] = round(frames / benchmark.stats["mean"], 1)
+    benchmark.group = f"encoder throughput, {frames} CartPole frames 600x400"
+    path = tmp_path / f"{peer}.mp4"
+    benchmark.pedantic(PEERS[peer], args=(cartpole_600x400, path), rounds=ROUNDS, iterations=1)
+    benchmark.extra_info["frames_per_second"] = round(frames / seconds(benchmark, "mean"), 1)
     benchmark.extra_info["file_bytes"] = path.stat().st_size
     assert stream_info(path)["frames"] == frames

@@ -9,6 +9,8 @@ first 32 frames of a new writer instead: every copy lands in newly mapped memory
 "copy=False" variant keeps a reference to the array instead of copying it (what RecordVideo
 does with each render).
 
+Quick mode (benchmarks/mode.py): batches of 4 frames, 2 rounds, every size and variant.
+
     .venv/bin/python -m pytest benchmarks/test_handoff.py --benchmark-only
 """
 
@@ -19,11 +21,13 @@ import time
 import numpy as np
 import pytest
 
+from benchmarks.mode import pick, seconds
 from rlvideo import VideoWriter
 from tests.helpers import gradient
 
 SIZES = {"84x84": (84, 84), "210x160": (210, 160), "400x600": (400, 600), "720x1280": (720, 1280)}
-BATCH = 32
+BATCH = pick(32, 4)
+ROUNDS = pick(6, 2)
 PEERS = [
     "VideoWriter.write",
     "VideoWriter.write, fresh writer",
@@ -71,8 +75,9 @@ def test_handoff(benchmark, tmp_path, size, peer):
     if peer == "VideoWriter.write":
         write_batch(writers[0])  # warm-up: maps the buffers later rounds reuse
     run = {"np.copy": copy_batch, "VideoWriter.write copy=False": keep_batch}.get(peer, write_batch)
-    benchmark.pedantic(run, setup=setup, rounds=6, iterations=1)
-    benchmark.extra_info["microseconds_per_frame"] = round(benchmark.stats["min"] / BATCH * 1e6, 2)
+    benchmark.pedantic(run, setup=setup, rounds=ROUNDS, iterations=1)
+    per_frame = seconds(benchmark, "min") / BATCH
+    benchmark.extra_info["microseconds_per_frame"] = round(per_frame * 1e6, 2)
     for writer in writers:
         writer.close(wait=False)
     for writer in writers:

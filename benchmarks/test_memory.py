@@ -3,6 +3,8 @@ CartPole-v1 episode, Gymnasium's RecordVideo beside ours; each in a fresh proces
 (benchmarks/memory_probe.py). Targets: ours at most 1/5 of Gymnasium's at 2,000 frames, and
 flat (10,000 frames within 10% of 2,000).
 
+Quick mode (benchmarks/mode.py): 20- and 40-frame episodes.
+
     .venv/bin/python -m pytest benchmarks/test_memory.py --benchmark-only
 """
 
@@ -14,11 +16,14 @@ import sys
 
 import pytest
 
+from benchmarks.mode import pick
 from benchmarks.recorders import RECORDERS
 from tests.helpers import stream_info
 
+EPISODE_FRAMES = pick([2000, 10000], [20, 40])
 
-@pytest.mark.parametrize("frames", [2000, 10000])
+
+@pytest.mark.parametrize("frames", EPISODE_FRAMES)
 @pytest.mark.parametrize("recorder", RECORDERS)
 def test_peak_memory(benchmark, tmp_path, recorder, frames):
     benchmark.group = f"peak RSS recording one {frames}-frame 600x400 episode"

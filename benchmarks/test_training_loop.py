@@ -3,6 +3,8 @@ close(), and time blocked in step()/reset()/close() beyond the env's own work, f
 alone (rendering the same frames), Gymnasium's RecordVideo and ours. Targets: blocked at most
 1/20 of Gymnasium's, wall at most 1/2.
 
+Quick mode (benchmarks/mode.py): 30 episodes.
+
     .venv/bin/python -m pytest benchmarks/test_training_loop.py --benchmark-only
 """
 
@@ -10,9 +12,16 @@ from __future__ import annotations
 
 import pytest
 
+from benchmarks.mode import pick
 from benchmarks.training_loop import RECORDERS, SCHEDULES, LoopResult, run_loop
 
-EPISODES = 300
+EPISODES = pick(300, 30)
+#: The episodes each schedule records among the first EPISODES: every 10th, and the cubes
+#: (0, 1, 8, 27, 64, 125, 216) of the default schedule.
+VIDEOS = pick(
+    {"every 10th episode": 30, "default schedule": 7},
+    {"every 10th episode": 3, "default schedule": 4},
+)
 
 
 @pytest.mark.parametrize("recorder", RECORDERS)
@@ -36,4 +45,4 @@ def test_training_loop(benchmark, tmp_path, schedule, recorder):
         video_bytes=result.video_bytes,
     )
     if recorder != "env alone":
-        assert result.videos == (30 if schedule == "every 10th episode" else 7)
+        assert result.videos == VIDEOS[schedule]

@@ -3,6 +3,8 @@ and Gymnasium's own RecordVideo (target: ours within about 1 microsecond of the 
 
 The env does nothing (its step returns constants), so what is measured is the wrappers.
 
+Quick mode (benchmarks/mode.py): 1,000 steps, one round.
+
     .venv/bin/python -m pytest benchmarks/test_wrapper_overhead.py --benchmark-only
 """
 
@@ -13,9 +15,11 @@ import numpy as np
 import pytest
 from gymnasium.wrappers import RecordVideo as GymRecordVideo
 
+from benchmarks.mode import pick, seconds
 from rlvideo import RecordVideo
 
-STEPS = 100_000
+STEPS = pick(100_000, 1_000)
+ROUNDS, WARMUP_ROUNDS = pick((10, 1), (1, 0))
 
 
 class NullEnv(gym.Env):
@@ -67,7 +71,8 @@ def test_step_overhead_when_not_recording(benchmark, tmp_path, wrapper):
             if terminated or truncated:
                 reset()
 
-    benchmark.pedantic(run, rounds=10, iterations=1, warmup_rounds=1)
-    benchmark.extra_info["microseconds_per_step"] = round(benchmark.stats["min"] / STEPS * 1e6, 3)
+    benchmark.pedantic(run, rounds=ROUNDS, iterations=1, warmup_rounds=WARMUP_ROUNDS)
+    per_step = seconds(benchmark, "min") / STEPS
+    benchmark.extra_info["microseconds_per_step"] = round(per_step * 1e6, 3)
     env.close()
     assert not list(tmp_path.glob("**/*.mp4"))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: formatting and lints, the Rust crate's tests and example, then pytest.
+# Every test: formatting and lints, the Rust crate's tests and example, pytest, then every
+# benchmark once in quick mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -39,3 +40,8 @@ echo "==> pytest"
 # a private namespace: those tests must run, not skip.
 RLVIDEO_REQUIRE_CHROMIUM=1 RLVIDEO_REQUIRE_FAULT_BUILD=1 RLVIDEO_FAULT_SITE="$fault_dir/site" \
     RLVIDEO_REQUIRE_PRIVATE_MOUNT=1 .venv/bin/python -m pytest tests -q "$@"
+
+echo "==> benchmarks in quick mode (a broken suite fails here; the numbers mean nothing)"
+# Every benchmark once, at tiny sizes (benchmarks/mode.py); encode_raw was built by cargo test.
+# The README's numbers come from the full run, scripts/bench.sh.
+RLVIDEO_BENCH_QUICK=1 .venv/bin/python -m pytest benchmarks -q --benchmark-disable -p no:cacheprovider
