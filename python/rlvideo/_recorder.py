@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from rlvideo._native import VideoWriter, check_options
+from rlvideo._wandb import log_if_monitoring
 from rlvideo.schedules import capped_cubic_video_schedule
 
 try:  # warnings go through Gymnasium's logger when Gymnasium is there, like its wrappers'
@@ -145,10 +146,12 @@ class VideoRecorder:
                 continue
             # (A Ctrl-C while waiting leaves the video pending, for a later close.)
             self.pending.pop(0)
-            if self.on_video_saved is not None:
+            for report in (self.on_video_saved, log_if_monitoring):
+                if report is None:
+                    continue
                 try:
-                    self.on_video_saved(str(writer.path))
-                except BaseException as error:  # the user's code, Ctrl-C included
+                    report(str(writer.path))
+                except BaseException as error:  # the user's code or wandb's, Ctrl-C included
                     first_error = first_error or error
         if first_error is not None:
             raise first_error
