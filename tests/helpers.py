@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -216,16 +217,9 @@ window.playback = new Promise((resolve) => {
 """
 
 
-def play_in_chromium(video: Path, timeout: float = 30.0) -> dict:
-    """Play `video` to its end in headless Chromium (a page with a <video>, through file://) and
-    return what the element reports: event ("ended", "error" or "timeout"), readyState,
-    videoWidth/videoHeight, duration, decoded frames, and the last frame as RGBA pixels.
-
-    Chromium is driven over the DevTools protocol on a pipe (fds 3 and 4, as Puppeteer does):
-    `--dump-dom` would dump at the load event, and `--virtual-time-budget` does not wait for
-    media playback, which runs on the real clock.
-    """
-    import base64
+def evaluate_in_chromium(page: Path, expression: str, timeout: float = 30.0) -> Any:
+    """Opens `page` (a file) in headless Chromium, waits for its load event, and returns the
+    value of the JavaScript `expression` (awaited when it is a promise)."""
     import fcntl
     import json
     import os
@@ -237,9 +231,6 @@ def play_in_chromium(video: Path, timeout: float = 30.0) -> dict:
 
     exe = shutil.which("chromium")
     assert exe, "chromium is not on PATH"
-    page = video.parent / f"{video.stem}.html"
-    html = _PLAYER_PAGE.replace("VIDEO", video.name)
-    page.write_text(html.replace("TIMEOUT_MS", str(int(timeout * 1000))))
     to_chromium_r, to_chromium_w = os.pipe()
     from_chromium_r, from_chromium_w = os.pipe()
     # Out of the way of 3 and 4, which the child's redirections below write.
@@ -303,12 +294,12 @@ def play_in_chromium(video: Path, timeout: float = 30.0) -> dict:
         result = call(
             "Runtime.evaluate",
             session,
-            expression="window.playback",
+            expression=expression,
             awaitPromise=True,
             returnByValue=True,
         )
         assert "exceptionDetails" not in result, result["exceptionDetails"]
-        state = result["result"]["value"]
+        value = result["result"]["value"]
         call("Browser.close")
     finally:
         os.close(to_chromium_w)
@@ -319,6 +310,24 @@ def play_in_chromium(video: Path, timeout: float = 30.0) -> dict:
             process.kill()
             process.wait()
         shutil.rmtree(profile, ignore_errors=True)
+    return value
+
+
+def play_in_chromium(video: Path, timeout: float = 30.0) -> dict:
+    """Play `video` to its end in headless Chromium (a page with a <video>, through file://) and
+    return what the element reports: event ("ended", "error" or "timeout"), readyState,
+    videoWidth/videoHeight, duration, decoded frames, and the last frame as RGBA pixels.
+
+    Chromium is driven over the DevTools protocol on a pipe (fds 3 and 4, as Puppeteer does):
+    `--dump-dom` would dump at the load event, and `--virtual-time-budget` does not wait for
+    media playback, which runs on the real clock.
+    """
+    import base64
+
+    page = video.parent / f"{video.stem}.html"
+    html = _PLAYER_PAGE.replace("VIDEO", video.name)
+    page.write_text(html.replace("TIMEOUT_MS", str(int(timeout * 1000))))
+    state = evaluate_in_chromium(page, "window.playback", timeout)
     if state["pixels"] is not None:
         rgba = np.frombuffer(base64.b64decode(state["pixels"]), np.uint8)
         state["pixels"] = rgba.reshape(state["height"], state["width"], 4)
