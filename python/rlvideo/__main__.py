@@ -32,15 +32,18 @@ def demo(video_folder: Path, episodes: int, seed: int) -> int:
         name_prefix="cartpole",
         episode_trigger=lambda episode: True,
         on_video_saved=saved,
+        disable_logger=False,  # say what close() waits for if the encoder is behind
     )
     env.action_space.seed(seed)
     started = time.perf_counter()
     for episode in range(episodes):
         env.reset(seed=seed + episode)
-        done = False
+        done, steps = False, 0
         while not done:
             _, _, terminated, truncated, _ = env.step(env.action_space.sample())
             done = terminated or truncated
+            steps += 1
+        print(f"episode {episode}: {steps} steps, {steps + 1} frames handed to the encoder")
     env.close()  # waits until every video is complete
     elapsed = time.perf_counter() - started
     print(f"recorded {episodes} episodes into {video_folder}/ in {elapsed:.2f} s")

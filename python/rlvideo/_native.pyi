@@ -76,7 +76,9 @@ class VideoWriter:
         static_skip: bool = True,
         chroma: Literal["420", "444"] = "420",
     ) -> None: ...
-    def write(self, frame: npt.NDArray[np.uint8], *, copy: bool = True) -> None:
+    def write(
+        self, frame: npt.NDArray[np.uint8], *, copy: bool = True, progress: bool = False
+    ) -> None:
         """Queue one frame. Blocks only while ``memory_budget`` bytes are already queued.
 
         With ``copy=False`` the writer keeps a reference to ``frame`` instead of copying it
@@ -89,13 +91,16 @@ class VideoWriter:
         Raises ``TypeError`` for a non-array or a dtype other than uint8, ``ValueError``
         for a bad shape or a size change, ``ValueError`` after ``close``, and
         ``OSError``/``EncoderError`` if the background thread failed (the writer is then
-        closed).
+        closed). With ``progress=True`` a wait for room longer than about a second is
+        reported on stderr, as ``close`` does.
         """
-    def close(self, wait: bool = True) -> None:
+    def close(self, wait: bool = True, *, progress: bool = False) -> None:
         """Stop taking frames and, by default, wait until the video is complete on disk.
 
         With ``wait=False`` return at once and let the video finish in the background (see
         ``done``); a later ``close()`` waits and raises any error. Safe to call repeatedly.
+        With ``progress=True`` a wait longer than about a second reports the frames left and
+        the encoding rate on stderr (a tqdm bar when tqdm is installed), then its end.
         """
     def __enter__(self) -> VideoWriter: ...
     def __exit__(
@@ -113,6 +118,9 @@ class VideoWriter:
     @property
     def frames(self) -> int:
         """Frames accepted so far."""
+    @property
+    def frames_encoded(self) -> int:
+        """Frames encoded and in the file so far (``frames`` once the video is done)."""
     @property
     def frame_size(self) -> tuple[int, int] | None:
         """``(width, height)`` once the first frame is written, else ``None``."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from rlvideo._native import VideoWriter, check_options
+from rlvideo._progress import WaitProgress
 from rlvideo._wandb import log_if_monitoring
 from rlvideo.schedules import capped_cubic_video_schedule
 
@@ -44,8 +46,13 @@ class VideoRecorder:
         fps: float,
         encoder_options: dict[str, Any],
         on_video_saved: VideoCallback | None,
+        *,
+        progress: bool = False,
     ) -> None:
         check_options(fps, **encoder_options)
+        # Whether a wait longer than a second (close() finishing videos, a frame waiting for
+        # room) says what it waits for on stderr (rlvideo._progress).
+        self.progress = progress
         self.video_folder = video_folder
         self.fps = fps
         self.encoder_options = encoder_options
@@ -77,7 +84,7 @@ class VideoRecorder:
             path = os.path.join(self.video_folder, f"{self.video_name}.mp4")
             self.writer = VideoWriter(path, self.fps, **self.encoder_options)
         try:
-            self.writer.write(frame, copy=copy)
+            self.writer.write(frame, copy=copy, progress=self.progress)
         except (TypeError, ValueError) as error:
             self.stop_with_warning(str(error))
             return False
@@ -136,6 +143,8 @@ class VideoRecorder:
         `on_video_saved` for each complete one. One video failing, or its callback raising,
         does not stop the others: the first such error is raised once all are collected."""
         first_error: BaseException | None = None
+        if wait and self.progress:
+            self._wait_reporting_progress()
         while self.pending and (wait or self.pending[0].done):
             writer = self.pending[0]
             try:
@@ -155,6 +164,18 @@ class VideoRecorder:
                     first_error = first_error or error
         if first_error is not None:
             raise first_error
+
+    def _wait_reporting_progress(self) -> None:
+        """Waits until every pending video is done, reporting the wait once it lasts."""
+        report = WaitProgress("waiting for videos to finish encoding")
+        try:
+            while busy := [writer for writer in self.pending if not writer.done]:
+                report.update(len(busy), sum(w.frames - w.frames_encoded for w in busy))
+                time.sleep(0.05)
+        except BaseException:  # Ctrl-C: the videos stay pending, for a later close()
+            report.finish(completed=False)
+            raise
+        report.finish()
 
 
 def prepare_folder(video_folder: str) -> str:
@@ -217,7 +238,9 @@ class RecordingWrapperMixin:
             episode_trigger = capped_cubic_video_schedule
         self.episode_trigger = episode_trigger
         self.step_trigger = step_trigger
-        self.disable_logger = disable_logger  # kept for compatibility: there is no moviepy
+        # Gymnasium silences moviepy's bar with it; here it silences the report of a wait
+        # for the encoder that lasts more than a second (off by default, as in Gymnasium).
+        self.disable_logger = disable_logger
         self.gc_trigger = gc_trigger
         self.video_folder = prepare_folder(video_folder)
         if fps is None:
@@ -228,7 +251,9 @@ class RecordingWrapperMixin:
         self.render_history: list[Any] = []
         self.step_id = -1
         self.episode_id = -1
-        self._recorder = VideoRecorder(self.video_folder, fps, encoder_options, on_video_saved)
+        self._recorder = VideoRecorder(
+            self.video_folder, fps, encoder_options, on_video_saved, progress=not disable_logger
+        )
 
     @property
     def recording(self) -> bool:

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use numpy::PyArrayMethods;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 use rlvideo::{Summary, VideoWriter};
 
 use crate::errors::to_py;
@@ -93,8 +93,16 @@ impl PyVideoWriter {
     /// Queue one frame; returns once the frame is copied (or blocks while the queue is full).
     /// With `copy=False` the writer keeps a reference to the array instead of copying it,
     /// until the encoder has read it: the caller must not change it in place until then.
-    #[pyo3(signature = (frame, *, copy = true))]
-    fn write(&self, py: Python<'_>, frame: &Bound<'_, PyAny>, copy: bool) -> PyResult<()> {
+    /// With `progress=True`, a write that waits more than about a second for room says so
+    /// on stderr (see `close`).
+    #[pyo3(signature = (frame, *, copy = true, progress = false))]
+    fn write(
+        &self,
+        py: Python<'_>,
+        frame: &Bound<'_, PyAny>,
+        copy: bool,
+        progress: bool,
+    ) -> PyResult<()> {
         let array = as_uint8_array(frame)?;
         let layout = layout_of(&array)?;
         if copy {
@@ -102,23 +110,30 @@ impl PyVideoWriter {
             let _borrow = array.try_readonly()?;
             // SAFETY: `array` (and `_borrow`) outlive this call; the copy into the writer's
             // queue happens before `write` returns.
-            self.push(py, layout.packed_len(), move |writer| {
+            self.push(py, layout.packed_len(), progress, move |writer| {
                 unsafe { layout.view() }.and_then(|view| writer.write(view))
             })
         } else {
             let mut kept = Some(NumpyFrame::new(array.unbind(), layout));
-            self.push(py, layout.packed_len(), move |writer| match kept.take() {
-                Some(frame) => writer.write_shared(frame),
-                None => Err(rlvideo::Error::Closed), // `push` calls this once
-            })
+            self.push(
+                py,
+                layout.packed_len(),
+                progress,
+                move |writer| match kept.take() {
+                    Some(frame) => writer.write_shared(frame),
+                    None => Err(rlvideo::Error::Closed), // `push` calls this once
+                },
+            )
         }
     }
 
     /// Stop taking frames. With `wait=True` (the default) wait until the video is complete
     /// on disk; with `wait=False` return at once and let it finish in the background (see
     /// `done`; a later `close()` waits and reports errors). Safe to call more than once.
-    #[pyo3(signature = (wait = true))]
-    fn close(&self, py: Python<'_>, wait: bool) -> PyResult<()> {
+    /// With `progress=True`, a wait longer than about a second reports the frames left and
+    /// the encoding rate on stderr (a tqdm bar when tqdm is installed), and its end.
+    #[pyo3(signature = (wait = true, *, progress = false))]
+    fn close(&self, py: Python<'_>, wait: bool, progress: bool) -> PyResult<()> {
         let state = &self.state;
         if let Some(writer) = lock(state).writer.as_mut() {
             writer.end_input(); // never blocks: it only closes the queue
@@ -128,14 +143,20 @@ impl PyVideoWriter {
         }
         // Wait in slices so Ctrl-C is honoured; the video goes on encoding if interrupted,
         // and a later close() waits for it again.
+        let mut report = WaitReport::new(progress, "waiting for the video to finish encoding");
         while !py.detach(|| {
             lock(state)
                 .writer
                 .as_ref()
                 .is_none_or(|w| w.wait_finished(SIGNAL_CHECK_INTERVAL))
         }) {
-            py.check_signals()?;
+            if let Err(interrupted) = py.check_signals() {
+                report.finish(py, false)?;
+                return Err(interrupted);
+            }
+            report.update(py, self.frames_left())?;
         }
+        report.finish(py, true)?;
         py.detach(|| {
             let mut state = lock(state);
             let Some(writer) = state.writer.take() else {
@@ -160,7 +181,7 @@ impl PyVideoWriter {
         _exc_value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        self.close(py, true)?;
+        self.close(py, true, false)?;
         Ok(false)
     }
 
@@ -180,6 +201,17 @@ impl PyVideoWriter {
     #[getter]
     fn frames(&self) -> u64 {
         lock(&self.state).frames
+    }
+
+    /// Frames encoded and in the file so far; `frames - frames_encoded` are still queued
+    /// or being encoded.
+    #[getter]
+    fn frames_encoded(&self) -> u64 {
+        let state = lock(&self.state);
+        state.writer.as_ref().map_or_else(
+            || state.summary.as_ref().map_or(0, |s| s.frames),
+            |w| w.frames_encoded(),
+        )
     }
 
     /// `(width, height)` once the first frame is written, else `None`.
@@ -248,9 +280,14 @@ impl PyVideoWriter {
         &self,
         py: Python<'_>,
         bytes: usize,
+        progress: bool,
         mut hand_over: impl FnMut(&mut VideoWriter) -> rlvideo::Result<()> + Send,
     ) -> PyResult<()> {
         let state = &self.state;
+        let mut report = WaitReport::new(
+            progress,
+            "waiting for room in the encoder's queue (memory_budget is full)",
+        );
         loop {
             let outcome = py.detach(|| {
                 let mut guard = lock(state);
@@ -271,10 +308,75 @@ impl PyVideoWriter {
                 Some(result)
             });
             match outcome {
-                Some(result) => return result.map_err(to_py),
-                None => py.check_signals()?,
+                Some(result) => {
+                    report.finish(py, result.is_ok())?;
+                    return result.map_err(to_py);
+                }
+                None => {
+                    if let Err(interrupted) = py.check_signals() {
+                        report.finish(py, false)?;
+                        return Err(interrupted);
+                    }
+                    report.update(py, self.frames_left())?;
+                }
             }
         }
+    }
+
+    /// Frames accepted but not yet in the file.
+    fn frames_left(&self) -> u64 {
+        let state = lock(&self.state);
+        state
+            .writer
+            .as_ref()
+            .map_or(0, |w| w.frames_written() - w.frames_encoded())
+    }
+}
+
+/// A wait that, when asked to, reports itself through `rlvideo._progress.WaitProgress`
+/// (created at the first slice that found nothing to do, so short waits cost nothing).
+struct WaitReport<'py> {
+    enabled: bool,
+    what: &'static str,
+    started: Instant,
+    progress: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> WaitReport<'py> {
+    fn new(enabled: bool, what: &'static str) -> Self {
+        WaitReport {
+            enabled,
+            what,
+            started: Instant::now(),
+            progress: None,
+        }
+    }
+
+    fn update(&mut self, py: Python<'py>, frames_left: u64) -> PyResult<()> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let progress = match &self.progress {
+            Some(progress) => progress,
+            None => {
+                let class = py.import("rlvideo._progress")?.getattr("WaitProgress")?;
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("already", self.started.elapsed().as_secs_f64())?;
+                self.progress
+                    .insert(class.call((self.what,), Some(&kwargs))?)
+            }
+        };
+        progress.call_method1("update", (1, frames_left))?;
+        Ok(())
+    }
+
+    fn finish(&mut self, py: Python<'py>, completed: bool) -> PyResult<()> {
+        if let Some(progress) = self.progress.take() {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("completed", completed)?;
+            progress.call_method("finish", (), Some(&kwargs))?;
+        }
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use crossbeam_channel::Receiver;
 use rayon::ThreadPool;
 
 use crate::budget::ByteBudget;
-use crate::encode::{Encoder, EncoderThreads};
+use crate::encode::{EncodedPacket, Encoder, EncoderThreads};
 use crate::error::{Error, Result};
 use crate::frame::Packed;
 use crate::mux::Mp4Muxer;
@@ -40,6 +41,8 @@ pub struct Summary {
 pub(crate) struct Job {
     pub frames: Receiver<QueuedFrame>,
     pub budget: Arc<ByteBudget>,
+    /// Frames muxed so far, for [`crate::VideoWriter::frames_encoded`].
+    pub encoded: Arc<AtomicU64>,
     pub spare_buffers: Arc<BufferPool>,
     pub file: File,
     pub temp_path: PathBuf,
@@ -171,7 +174,7 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
             }
         };
         job.budget.release(bytes);
-        enc.drain(|packet| muxer.write_packet(&packet.data, packet.keyframe))?;
+        enc.drain(|packet| mux_one(&mut muxer, &job.encoded, &packet))?;
     }
     let Some(mut enc) = encoder else {
         return Ok(Summary {
@@ -184,7 +187,7 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
         });
     };
     enc.flush();
-    enc.drain(|packet| muxer.write_packet(&packet.data, packet.keyframe))?;
+    enc.drain(|packet| mux_one(&mut muxer, &job.encoded, &packet))?;
     let frames = muxer.samples();
     let bytes = muxer.finish(enc.dims, job.rate)?;
     Ok(Summary {
@@ -195,6 +198,13 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
         width: enc.dims.width,
         height: enc.dims.height,
     })
+}
+
+/// Writes one packet and counts it as an encoded frame.
+fn mux_one(muxer: &mut Mp4Muxer, encoded: &AtomicU64, packet: &EncodedPacket) -> Result<()> {
+    muxer.write_packet(&packet.data, packet.keyframe)?;
+    encoded.fetch_add(1, Ordering::Relaxed);
+    Ok(())
 }
 
 /// A fault injected by the test-only `fault-injection` feature.

@@ -44,6 +44,7 @@ pub struct VideoWriter {
     queue: Option<Sender<QueuedFrame>>,
     spare_buffers: Arc<BufferPool>,
     budget: Arc<ByteBudget>,
+    encoded: Arc<AtomicU64>,
     worker: Option<JoinHandle<Result<Summary>>>,
 }
 
@@ -74,9 +75,11 @@ impl VideoWriter {
         let (queue, frames) = crossbeam_channel::unbounded();
         let spare_buffers = Arc::new(BufferPool::default());
         let budget = Arc::new(ByteBudget::new(options.memory_budget));
+        let encoded = Arc::new(AtomicU64::new(0));
         let job = Job {
             frames,
             budget: Arc::clone(&budget),
+            encoded: Arc::clone(&encoded),
             spare_buffers: Arc::clone(&spare_buffers),
             file,
             temp_path: temp_path.clone(),
@@ -98,6 +101,7 @@ impl VideoWriter {
             queue: Some(queue),
             spare_buffers,
             budget,
+            encoded,
             worker: Some(worker),
         })
     }
@@ -222,6 +226,14 @@ impl VideoWriter {
     /// Frames accepted by `write` so far.
     pub fn frames_written(&self) -> u64 {
         self.frames
+    }
+
+    /// Frames encoded and written to the file so far (at most [`frames_written`]); the
+    /// difference is what the encoder still has to do, e.g. for a progress report.
+    ///
+    /// [`frames_written`]: Self::frames_written
+    pub fn frames_encoded(&self) -> u64 {
+        self.encoded.load(Ordering::Relaxed)
     }
 
     /// `(width, height)` of the video, known once the first frame is written.

@@ -551,3 +551,26 @@ fn a_shared_frame_whose_view_changes_is_an_error_not_a_wrong_video() {
     );
     assert!(!path.exists());
 }
+
+#[test]
+fn frames_encoded_counts_up_to_the_frames_written() {
+    let dir = TempDir::new();
+    let pixels = gradient(64, 48, 0);
+    let mut writer = VideoWriter::create(
+        dir.path().join("count.mp4"),
+        30.0,
+        EncoderOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(writer.frames_encoded(), 0);
+    for _ in 0..12 {
+        writer
+            .write(FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb).unwrap())
+            .unwrap();
+        assert!(writer.frames_encoded() <= writer.frames_written());
+    }
+    writer.end_input();
+    while !writer.wait_finished(std::time::Duration::from_millis(50)) {}
+    assert_eq!(writer.frames_encoded(), 12);
+    assert_eq!(writer.finish().unwrap().frames, 12);
+}
