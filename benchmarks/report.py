@@ -1,4 +1,5 @@
-"""Print the README's results table from a pytest-benchmark JSON file:
+"""Print the README's results table from a pytest-benchmark JSON file, and draw its figures
+(benchmarks/figures.py) next to that file:
 
     python -m benchmarks.report results.json
 
@@ -314,6 +315,10 @@ def main(path: str) -> None:
             print("\n".join(lines))
     cpu = r.machine.get("cpu", {}).get("brand_raw", "unknown CPU")
     print(f"\nMachine: {cpu}, {r.machine.get('cpu', {}).get('count', '?')} cores.")
+    from benchmarks.figures import draw_all
+
+    for figure in draw_all(r, Path(path).parent):
+        print(f"figure: {figure}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,24 @@
+"""The table and figures of the README come out of the committed results (runs in the quick
+CI pass, so a broken report or figure fails there; skipped by --benchmark-only runs)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from benchmarks import report
+
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+
+
+def test_report_prints_the_table_and_draws_every_figure(tmp_path, capsys):
+    results = tmp_path / "latest.json"
+    shutil.copy(RESULTS, results)
+    report.main(str(results))
+    out = capsys.readouterr().out
+    assert out.startswith("| Measure | rlvideo | Peer | Ratio | Target | Met |"), out[:200]
+    assert "Encoder CPU per frame, CartPole 600x400" in out
+    for name in ("quality", "encoder_cpu", "training_loop", "strip"):
+        figure = tmp_path / f"{name}.png"
+        assert f"figure: {figure}" in out
+        assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and figure.stat().st_size > 10_000
