@@ -8,6 +8,19 @@ use std::path::PathBuf;
 /// is the caller's mistake ([`Error::InvalidFrame`], [`Error::InvalidOptions`]); a file
 /// system problem carries the path it concerns ([`Error::Io`]); a failure inside the
 /// encoder or muxer is ours or rav1e's ([`Error::Encoder`], [`Error::Muxer`]).
+///
+/// ```
+/// use rlvideo::{EncoderOptions, Error, VideoWriter};
+///
+/// let missing = std::env::temp_dir().join("no-such-folder-for-rlvideo").join("x.mp4");
+/// match VideoWriter::create(&missing, 30.0, EncoderOptions::default()) {
+///     Err(Error::Io { path, source, .. }) => {
+///         assert_eq!(path, missing);
+///         assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+///     }
+///     other => panic!("expected an I/O error, got {other:?}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The frame handed to `write` does not fit the video (shape, layout or size).

@@ -12,6 +12,14 @@ pub const MAX_HEIGHT: usize = 8704;
 pub const MAX_PIXELS: usize = 35_651_584;
 
 /// The pixel layout of an input frame; always 8 bits per channel.
+///
+/// ```
+/// use rlvideo::PixelFormat;
+///
+/// assert_eq!(PixelFormat::from_channels(4), Some(PixelFormat::Rgba));
+/// assert_eq!(PixelFormat::Rgb.channels(), 3);
+/// assert_eq!(PixelFormat::from_channels(2), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PixelFormat {
     /// Red, green, blue.
@@ -48,6 +56,23 @@ impl PixelFormat {
 ///
 /// Strides are in bytes. `data` must cover every byte the view reads; the constructors
 /// check that, so a `FrameRef` can never read out of bounds.
+///
+/// ```
+/// use rlvideo::{FrameRef, PixelFormat};
+///
+/// // A 4x2 RGB canvas stored bottom-up (as OpenGL reads pixels back), shown top-down
+/// // through a negative row stride that starts at the last row.
+/// let (width, height) = (4, 2);
+/// let canvas = vec![0u8; width * height * 3];
+/// let row = (width * 3) as isize;
+/// let origin = (height - 1) * width * 3;
+/// let view = FrameRef::strided(&canvas, origin, width, height, PixelFormat::Rgb, [-row, 3, 1])?;
+/// assert_eq!((view.width(), view.height(), view.packed_len()), (4, 2, 24));
+///
+/// // A view that would read past the buffer is refused.
+/// assert!(FrameRef::packed(&canvas[..10], width, height, PixelFormat::Rgb).is_err());
+/// # Ok::<(), rlvideo::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct FrameRef<'a> {
     data: &'a [u8],
@@ -186,6 +211,12 @@ impl<'a> FrameRef<'a> {
     }
 }
 
+/// ```
+/// assert!(rlvideo::check_dimensions(600, 400).is_ok());
+/// let err = rlvideo::check_dimensions(40_000, 40_000).unwrap_err();
+/// assert!(err.to_string().contains("at most 16384x8704"));
+/// ```
+///
 /// Rejects sizes beyond AV1's largest level (see [`MAX_WIDTH`], [`MAX_HEIGHT`],
 /// [`MAX_PIXELS`]), naming the limit. Cheap: called before any pixel is read.
 pub fn check_dimensions(width: usize, height: usize) -> Result<()> {

@@ -26,6 +26,8 @@
 //!
 //! [rav1e]: https://crates.io/crates/rav1e
 
+#![deny(missing_docs)]
+
 mod budget;
 mod color;
 mod encode;

@@ -7,6 +7,21 @@ use crate::error::{Error, Result};
 /// The defaults are the ones measured in the README ("Choosing the defaults"): rav1e's
 /// fastest preset tuned for RL renders, with the quantizer at which CartPole videos match
 /// Gymnasium's H.264 files in PSNR at a smaller size.
+///
+/// ```
+/// use rlvideo::{Chroma, EncoderOptions};
+///
+/// let options = EncoderOptions {
+///     quantizer: 100,         // larger files, higher quality
+///     threads: 1,             // one encoder thread for this video
+///     chroma: Chroma::Yuv444, // full colour resolution for a small, saturated render
+///     ..EncoderOptions::default()
+/// };
+/// options.validate()?;
+/// let too_many = EncoderOptions { threads: 10_000, ..EncoderOptions::default() };
+/// assert!(too_many.validate().unwrap_err().to_string().contains("threads must be between"));
+/// # Ok::<(), rlvideo::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncoderOptions {
     /// rav1e speed preset, 0 (slowest, smallest) to 10 (fastest).
@@ -41,6 +56,15 @@ pub struct EncoderOptions {
 }
 
 /// Chroma subsampling of the encoded video.
+///
+/// ```
+/// use rlvideo::Chroma;
+///
+/// assert_eq!("444".parse::<Chroma>()?, Chroma::Yuv444);
+/// assert_eq!(Chroma::default().name(), "420");
+/// assert!("422".parse::<Chroma>().is_err());
+/// # Ok::<(), rlvideo::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Chroma {
     /// 4:2:0: one colour sample per 2x2 pixels (AV1 Main profile). Every AV1 player and

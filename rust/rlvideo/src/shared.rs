@@ -11,6 +11,26 @@ use crate::frame::{check_dimensions, FrameRef, PackedFrame, PixelFormat};
 ///
 /// The encoder thread calls [`view`](Self::view) once, converts the pixels, then drops the
 /// frame. Whoever implements this promises that the pixels do not change until then.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use rlvideo::{EncoderOptions, FrameRef, PixelFormat, SharedFrame, VideoWriter};
+///
+/// /// A rendered frame shared with the rest of a simulation through an `Arc`.
+/// struct Rendered(Arc<Vec<u8>>);
+///
+/// impl SharedFrame for Rendered {
+///     fn view(&self) -> rlvideo::Result<FrameRef<'_>> {
+///         FrameRef::packed(&self.0, 64, 48, PixelFormat::Rgb)
+///     }
+/// }
+///
+/// let mut writer = VideoWriter::create("sim.mp4", 30.0, EncoderOptions::default())?;
+/// let frame = Arc::new(vec![0u8; 64 * 48 * 3]);
+/// writer.write_shared(Rendered(Arc::clone(&frame)))?;
+/// writer.finish()?;
+/// # Ok::<(), rlvideo::Error>(())
+/// ```
 pub trait SharedFrame: Send + 'static {
     /// The pixels. Must describe the same memory, size and format on every call.
     fn view(&self) -> Result<FrameRef<'_>>;

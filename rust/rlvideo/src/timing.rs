@@ -18,6 +18,15 @@ pub struct FrameRate {
 impl FrameRate {
     /// The simplest fraction within a millionth of a frame per `den` of `fps`; falls back
     /// to microsecond precision for rates no small fraction matches.
+    ///
+    /// ```
+    /// use rlvideo::FrameRate;
+    ///
+    /// assert_eq!(FrameRate::from_fps(29.97)?, FrameRate { num: 2997, den: 100 });
+    /// assert_eq!(FrameRate::from_fps(12.5)?, FrameRate { num: 25, den: 2 });
+    /// assert!(FrameRate::from_fps(0.0).is_err());
+    /// # Ok::<(), rlvideo::Error>(())
+    /// ```
     pub fn from_fps(fps: f64) -> Result<Self> {
         if !fps.is_finite() || fps <= 0.0 || fps > MAX_FPS {
             return Err(Error::InvalidOptions(format!(

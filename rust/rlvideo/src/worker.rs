@@ -21,6 +21,23 @@ use crate::shared::QueuedFrame;
 use crate::timing::FrameRate;
 
 /// What a finished video is.
+///
+/// ```
+/// use rlvideo::{EncoderOptions, FrameRef, PixelFormat, VideoWriter};
+///
+/// let path = std::env::temp_dir().join(format!("rlvideo-summary-{}.mp4", std::process::id()));
+/// let mut writer = VideoWriter::create(&path, 25.0, EncoderOptions::default())?;
+/// let gray = vec![128u8; 32 * 16];
+/// for _ in 0..50 {
+///     writer.write(FrameRef::packed(&gray, 32, 16, PixelFormat::Gray)?)?;
+/// }
+/// let summary = writer.finish()?;
+/// assert_eq!((summary.frames, summary.width, summary.height), (50, 32, 16));
+/// assert_eq!(summary.duration, std::time::Duration::from_secs(2));
+/// assert_eq!(summary.bytes, std::fs::metadata(&path)?.len());
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// Where the video is. No file exists there if `frames` is 0.

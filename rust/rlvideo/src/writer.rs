@@ -190,6 +190,26 @@ impl VideoWriter {
     /// Stops taking frames and lets the encoder thread finish the video in the background;
     /// [`finish`](Self::finish) later collects the summary (at once if
     /// [`is_finished`](Self::is_finished)). `write` after this returns [`Error::Closed`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use rlvideo::{EncoderOptions, FrameRef, PixelFormat, VideoWriter};
+    ///
+    /// let path = std::env::temp_dir().join(format!("rlvideo-bg-{}.mp4", std::process::id()));
+    /// let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default())?;
+    /// let pixels = vec![90u8; 64 * 48 * 3];
+    /// for _ in 0..30 {
+    ///     writer.write(FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb)?)?;
+    /// }
+    /// writer.end_input(); // the simulation goes on; the video finishes meanwhile
+    /// while !writer.wait_finished(Duration::from_millis(50)) {
+    ///     println!("{} of {} frames encoded", writer.frames_encoded(), writer.frames_written());
+    /// }
+    /// assert!(writer.is_finished() && !writer.is_open());
+    /// assert_eq!(writer.finish()?.frames, 30);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn end_input(&mut self) {
         self.queue = None;
     }
