@@ -24,6 +24,17 @@ info = stream_info('$example_out')
 assert info['frames'] == 250 and (info['width'], info['height']) == (320, 240), info
 print('example video decodes:', info)
 "
+# The crate embedded in a real simulation (rapier2d + tiny-skia, rust/sim-example).
+sim_out="$(dirname "$example_out")/balls.mp4"
+cargo build --release --quiet -p rlvideo-sim-example
+target/release/rlvideo-sim-example "$sim_out" 2
+.venv/bin/python -c "
+import sys; sys.path.insert(0, '.')
+from tests.helpers import stream_info
+info = stream_info('$sim_out')
+assert info['frames'] == 120 and (info['width'], info['height']) == (480, 320), info
+print('simulation video decodes:', info)
+"
 
 echo "==> release wheel: abi3, manylinux, installs and runs without Rust"
 scripts/check_wheel.sh
