@@ -354,7 +354,7 @@ fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
 
     // Failing mid-stream: a later write (or finish) reports it; nothing aborts.
     let path = dir.path().join("rlvideo-fail-encoder-at-3.mp4");
-    let mut writer = VideoWriter::create(
+    let writer = VideoWriter::create(
         &path,
         30.0,
         EncoderOptions {
@@ -363,16 +363,7 @@ fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
         },
     )
     .unwrap();
-    let mut error = None;
-    for _ in 0..50 {
-        if let Err(e) = writer.write(frame()) {
-            error = Some(e);
-            break;
-        }
-    }
-    let error = error
-        .or_else(|| writer.finish().err())
-        .expect("the failure must surface");
+    let error = first_error(writer, 50, frame).expect("the failure must surface");
     assert!(
         matches!(error, Error::Encoder(ref m) if m.contains("injected failure at frame 3")),
         "{error}"
@@ -404,17 +395,8 @@ fn encoder_failure_by_a_panic_on_a_pool_thread_is_reported_and_leaves_no_file() 
         threads: 2,
         ..Default::default()
     };
-    let mut writer = VideoWriter::create(&path, 30.0, options).unwrap();
-    let mut error = None;
-    for _ in 0..10 {
-        if let Err(e) = writer.write(frame()) {
-            error = Some(e);
-            break;
-        }
-    }
-    let error = error
-        .or_else(|| writer.finish().err())
-        .expect("the panic must surface as an error");
+    let writer = VideoWriter::create(&path, 30.0, options).unwrap();
+    let error = first_error(writer, 10, frame).expect("the panic must surface as an error");
     assert!(
         matches!(error, Error::ThreadPanicked(ref m) if m.contains("injected panic at frame 2")),
         "{error}"
@@ -425,6 +407,21 @@ fn encoder_failure_by_a_panic_on_a_pool_thread_is_reported_and_leaves_no_file() 
     let mut writer = VideoWriter::create(&ok, 30.0, EncoderOptions::default()).unwrap();
     writer.write(frame()).unwrap();
     assert_eq!(writer.finish().unwrap().frames, 1);
+}
+
+/// Writes up to `frames` frames, then finishes; the first error either returned.
+#[cfg(feature = "fault-injection")]
+fn first_error<'a>(
+    mut writer: VideoWriter,
+    frames: usize,
+    frame: impl Fn() -> FrameRef<'a>,
+) -> Option<Error> {
+    for _ in 0..frames {
+        if let Err(e) = writer.write(frame()) {
+            return Some(e);
+        }
+    }
+    writer.finish().err()
 }
 
 /// A frame stored bottom-up, shown top-down through a negative row stride; counts drops.
