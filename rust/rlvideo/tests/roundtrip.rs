@@ -376,12 +376,7 @@ fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
     writer.write(frame()).unwrap();
     assert!(matches!(writer.finish(), Err(Error::Encoder(_))));
 
-    // No debris, and the next writer works.
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-    let ok = dir.path().join("ok.mp4");
-    let mut writer = VideoWriter::create(&ok, 30.0, EncoderOptions::default()).unwrap();
-    writer.write(frame()).unwrap();
-    assert_eq!(writer.finish().unwrap().frames, 1);
+    assert_clean_and_usable(dir.path(), frame());
 }
 
 #[cfg(feature = "fault-injection")]
@@ -401,11 +396,16 @@ fn encoder_failure_by_a_panic_on_a_pool_thread_is_reported_and_leaves_no_file() 
         matches!(error, Error::ThreadPanicked(ref m) if m.contains("injected panic at frame 2")),
         "{error}"
     );
-    // The process lives on, leaves no debris, and the next writer works.
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
-    let ok = dir.path().join("ok.mp4");
+    assert_clean_and_usable(dir.path(), frame()); // and the process lives on
+}
+
+/// After a failed video: no debris in `folder`, and a new writer there works.
+#[cfg(feature = "fault-injection")]
+fn assert_clean_and_usable(folder: &std::path::Path, frame: FrameRef<'_>) {
+    assert_eq!(std::fs::read_dir(folder).unwrap().count(), 0);
+    let ok = folder.join("ok.mp4");
     let mut writer = VideoWriter::create(&ok, 30.0, EncoderOptions::default()).unwrap();
-    writer.write(frame()).unwrap();
+    writer.write(frame).unwrap();
     assert_eq!(writer.finish().unwrap().frames, 1);
 }
 
