@@ -18,6 +18,7 @@ import pytest
 
 from rlvideo import VideoWriter
 from tests.helpers import decode, env_renders, play_in_chromium, psnr
+from tests.mp4_fields import file_boxes
 
 
 def saturated_clip(count: int = 30) -> list[np.ndarray]:
@@ -74,12 +75,11 @@ def av1c_fields(path: Path) -> dict[str, int]:
     """`seq_profile` and the chroma subsampling flags of the file's `av1C` box (AV1-ISOBMFF
     2.3.3: marker/version, then profile|level, then tier|high_bitdepth|twelve_bit|monochrome|
     subsampling_x|subsampling_y|sample_position)."""
-    data = path.read_bytes()
-    at = data.index(b"av1C") + 4
-    assert data[at] == 0x81, "marker 1, version 1"
-    flags = data[at + 2]
+    av1c = file_boxes(path)[b"av1C"]
+    assert av1c[0] == 0x81, "marker 1, version 1"
+    flags = av1c[2]
     return {
-        "seq_profile": data[at + 1] >> 5,
+        "seq_profile": av1c[1] >> 5,
         "monochrome": flags >> 4 & 1,
         "subsampling_x": flags >> 3 & 1,
         "subsampling_y": flags >> 2 & 1,

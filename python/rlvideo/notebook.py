@@ -27,9 +27,13 @@ def mp4_problem(path: Path) -> str | None:
     """Why `path` is not a complete MP4 file (its top-level boxes do not add up, or `ftyp`,
     `moov` or `mdat` is missing), or None when it is one."""
     try:
-        data = path.read_bytes()
+        return _problem_in(path.read_bytes())
     except OSError as error:
         return f"cannot read it ({error.strerror})"
+
+
+def _problem_in(data: bytes) -> str | None:
+    """`mp4_problem` for the bytes of a file."""
     seen, at = [], 0
     while at < len(data):
         if at + 8 > len(data):
@@ -69,13 +73,18 @@ class Video:
 
     def _repr_html_(self) -> str:
         name = html.escape(self.path.name)
-        problem = mp4_problem(self.path)
+        try:
+            size = self.path.stat().st_size
+            if size > self.max_bytes:
+                limit = f"more than max_bytes={self.max_bytes:,}"
+                return self._report(f"{name} is {size:,} bytes, {limit}")
+            file = self.path.read_bytes()
+        except OSError as error:
+            return self._report(f"cannot show {name}: cannot read it ({error.strerror})")
+        problem = _problem_in(file)
         if problem is not None:
             return self._report(f"cannot show {name}: {html.escape(problem)}")
-        size = self.path.stat().st_size
-        if size > self.max_bytes:
-            return self._report(f"{name} is {size:,} bytes, more than max_bytes={self.max_bytes:,}")
-        data = base64.b64encode(self.path.read_bytes()).decode("ascii")
+        data = base64.b64encode(file).decode("ascii")
         width = f' width="{int(self.width)}"' if self.width else ""
         # A browser that cannot decode the file (no AV1 decoder, or damaged frames) fires
         # `error` on the element: say so in the page instead of showing an empty box.

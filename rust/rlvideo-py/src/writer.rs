@@ -336,32 +336,31 @@ impl PyVideoWriter {
 /// A wait that, when asked to, reports itself through `rlvideo._progress.WaitProgress`
 /// (created at the first slice that found nothing to do, so short waits cost nothing).
 struct WaitReport<'py> {
-    enabled: bool,
     what: &'static str,
-    started: Instant,
+    /// When the wait began; `None` when no report was asked for (no clock read per write).
+    started: Option<Instant>,
     progress: Option<Bound<'py, PyAny>>,
 }
 
 impl<'py> WaitReport<'py> {
     fn new(enabled: bool, what: &'static str) -> Self {
         WaitReport {
-            enabled,
             what,
-            started: Instant::now(),
+            started: enabled.then(Instant::now),
             progress: None,
         }
     }
 
     fn update(&mut self, py: Python<'py>, frames_left: u64) -> PyResult<()> {
-        if !self.enabled {
+        let Some(started) = self.started else {
             return Ok(());
-        }
+        };
         let progress = match &self.progress {
             Some(progress) => progress,
             None => {
                 let class = py.import("rlvideo._progress")?.getattr("WaitProgress")?;
                 let kwargs = PyDict::new(py);
-                kwargs.set_item("already", self.started.elapsed().as_secs_f64())?;
+                kwargs.set_item("already", started.elapsed().as_secs_f64())?;
                 self.progress
                     .insert(class.call((self.what,), Some(&kwargs))?)
             }

@@ -40,7 +40,7 @@ pub(crate) fn fill_frame(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
     let subsampled = dst.planes[1].cfg.xdec == 1;
     match src.format {
         PixelFormat::Gray => fill_from_gray(src, dst),
-        PixelFormat::Rgb | PixelFormat::Rgba => match padded_to_even(src).filter(|_| subsampled) {
+        PixelFormat::Rgb | PixelFormat::Rgba => match padded_to_even(src, subsampled) {
             Some(even) => fill_from_rgb(even.packed(), dst)?,
             None => fill_from_rgb(src, dst)?,
         },
@@ -83,12 +83,12 @@ fn fill_from_rgb(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
     .map_err(|e| Error::Encoder(format!("colour conversion failed: {e}")))
 }
 
-/// yuvutils-rs leaves the last luma column/row of an odd-sized image unconverted, so an
-/// odd-sized frame is first extended by one replicated column/row. The extra pixels land in
-/// the planes' padding, which `fill_frame` overwrites right after.
-fn padded_to_even(src: Packed<'_>) -> Option<PackedFrame> {
+/// yuvutils-rs leaves the last luma column/row of an odd-sized image unconverted in 4:2:0,
+/// so an odd-sized frame to be subsampled is first extended by one replicated column/row.
+/// The extra pixels land in the planes' padding, which `fill_frame` overwrites right after.
+fn padded_to_even(src: Packed<'_>, subsampled: bool) -> Option<PackedFrame> {
     let (w, h) = (src.width, src.height);
-    if w % 2 == 0 && h % 2 == 0 {
+    if !subsampled || (w % 2 == 0 && h % 2 == 0) {
         return None;
     }
     let ch = src.format.channels();
