@@ -122,14 +122,15 @@ class VideoRecorder:
         """Collects videos that finished encoding and reports them."""
         self._collect(wait=False)
 
-    def close(self) -> None:
-        """Stops any recording and waits until every video is complete; then raises the
-        first failure (a video's background error or its callback's), if any."""
+    def close(self, stop: Callable[[], None] | None = None) -> None:
+        """Stops any recording (through `stop`, by default `self.stop`) and waits until every
+        video is complete; then raises the first failure (a video's background error or its
+        callback's), if any."""
         first_error: BaseException | None = None
         if self.recording:
             try:
-                self.stop()
-            except BaseException as error:
+                (stop or self.stop)()
+            except BaseException as error:  # a callback's, say: still wait for the others
                 first_error = error
         try:
             self._collect(wait=True)
@@ -287,18 +288,7 @@ class RecordingWrapperMixin:
         Gymnasium does, so overrides and ``gc_trigger`` see it), then wait until every video
         is complete; the first error is raised after that."""
         super().close(**kwargs)  # type: ignore[misc]
-        first_error: BaseException | None = None
-        if self.recording:
-            try:
-                self.stop_recording()
-            except BaseException as error:  # a callback's, say: still wait for the others
-                first_error = error
-        try:
-            self._recorder.close()
-        except BaseException as error:
-            first_error = first_error or error
-        if first_error is not None:
-            raise first_error
+        self._recorder.close(stop=self.stop_recording)
 
     def __del__(self) -> None:
         """Gymnasium's wrappers define ``__del__`` to warn that an unsaved video is lost;
