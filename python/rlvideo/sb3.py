@@ -1,0 +1,182 @@
+"""``rlvideo.sb3.VecVideoRecorder``: Stable-Baselines3's ``VecVideoRecorder`` with frames
+streamed to a Rust encoder instead of collected in a list and encoded by moviepy.
+
+Needs Stable-Baselines3 (``pip install rlvideo[sb3]``), which this module imports at once;
+``import rlvideo`` never imports it (nor PyTorch).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+try:
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecEnvWrapper
+    from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
+except ImportError as error:  # SB3 or PyTorch missing
+    raise ImportError(
+        f"rlvideo.sb3 needs Stable-Baselines3 (and PyTorch): pip install 'rlvideo[sb3]' ({error})"
+    ) from error
+
+from rlvideo._recorder import VideoCallback, VideoRecorder, check_file_name
+
+__all__ = ["VecVideoRecorder"]
+
+
+class VecVideoRecorder(VecEnvWrapper):
+    """Records videos of a ``VecEnv``, as ``stable_baselines3.common.vec_env.VecVideoRecorder``
+    (2.x) does: the same arguments, file names (``{name_prefix}-step-{a}-to-step-{b}.mp4``),
+    frames per file (``video_length + 1``: the frame at the trigger, then one per step),
+    ``Saving video to ...`` line and warnings. Each frame is ``venv.render()``, the
+    sub-environments' renders tiled by SB3.
+
+    Frames go to an AV1 encoder on a background thread as they are captured; nothing is kept
+    in a list, so there is no ``recorded_frames``. A video that ends in ``step_wait`` finishes
+    encoding in the background; ``close()`` waits until every video is complete.
+
+    Example (SB3's own, with one import changed):
+        >>> import gymnasium as gym
+        >>> from stable_baselines3.common.vec_env import DummyVecEnv
+        >>> from rlvideo.sb3 import VecVideoRecorder
+        >>> env = DummyVecEnv([lambda: gym.make("CartPole-v1", render_mode="rgb_array")])
+        >>> env = VecVideoRecorder(env, "videos", record_video_trigger=lambda x: x == 0,
+        ...                        video_length=100, name_prefix="random-agent")
+        >>> _ = env.reset()
+        >>> for _ in range(101):
+        ...     _ = env.step([env.action_space.sample()])
+        >>> env.close()
+
+    Args beyond SB3's (keyword-only), as ``rlvideo.RecordVideo`` takes them:
+        on_video_saved: called with the path of each video once it is complete on disk, on
+            the caller's thread (inside ``step``, ``reset`` or ``close``).
+        disable_logger: True silences the report of a wait for the encoder that lasts over
+            a second (in ``close()``, or a step whose frame waits for room). False by
+            default: SB3 always shows moviepy's progress bar.
+        **encoder_options: ``rlvideo.VideoWriter`` options (``speed``, ``quantizer``, ...),
+            checked here.
+    """
+
+    video_name: str
+    video_path: str
+
+    def __init__(
+        self,
+        venv: VecEnv,
+        video_folder: str,
+        record_video_trigger: Callable[[int], bool],
+        video_length: int = 200,
+        name_prefix: str = "rl-video",
+        *,
+        on_video_saved: VideoCallback | None = None,
+        disable_logger: bool = False,
+        **encoder_options: Any,
+    ):
+        VecEnvWrapper.__init__(self, venv)
+        self.env = venv
+        # The render_fps is the environments' own: SB3 reads the innermost VecEnv's
+        # sub-environment metadata and puts it on the env it wraps.
+        inner = venv
+        while isinstance(inner, VecEnvWrapper):
+            inner = inner.venv
+        if isinstance(inner, (DummyVecEnv, SubprocVecEnv)):
+            metadata = inner.get_attr("metadata")[0]
+        else:
+            metadata = inner.metadata
+        self.env.metadata = metadata
+        if self.env.render_mode != "rgb_array":  # SB3 asserts; raised even under python -O
+            raise AssertionError(f"The render_mode must be 'rgb_array', not {self.env.render_mode}")
+        self.frames_per_sec = self.env.metadata.get("render_fps", 30)
+        check_file_name(name_prefix, "name_prefix")
+        self.record_video_trigger = record_video_trigger
+        self.video_folder = os.path.abspath(video_folder)
+        # Options are checked (VideoRecorder) before the folder is made, unlike moviepy's,
+        # which SB3 only meets when the first video is written.
+        self._recorder = VideoRecorder(
+            self.video_folder,
+            self.frames_per_sec,
+            encoder_options,
+            on_video_saved,
+            progress=not disable_logger,
+        )
+        os.makedirs(self.video_folder, exist_ok=True)  # no overwrite warning, as in SB3
+        self.name_prefix = name_prefix
+        self.step_id = 0
+        self.video_length = video_length
+
+    @property
+    def recording(self) -> bool:
+        """True while a video is being recorded."""
+        return self._recorder.recording
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "recorded_frames":  # else VecEnvWrapper would look for it in the venv
+            raise AttributeError(
+                "rlvideo.sb3.VecVideoRecorder has no recorded_frames: frames go to the encoder "
+                "as they are captured instead of into a list"
+            )
+        return super().__getattr__(name)
+
+    def reset(self) -> VecEnvObs:
+        obs = self.venv.reset()
+        if self._video_enabled():
+            self._start_video_recorder()
+        if self._recorder.pending:
+            self._recorder.poll()
+        return obs
+
+    def _start_video_recorder(self) -> None:
+        self.video_name = (
+            f"{self.name_prefix}-step-{self.step_id}-to-step-{self.step_id + self.video_length}.mp4"
+        )
+        self.video_path = os.path.join(self.video_folder, self.video_name)
+        self._start_recording()
+        self._capture_frame()
+
+    def _video_enabled(self) -> bool:
+        return self.record_video_trigger(self.step_id)
+
+    def step_wait(self) -> VecEnvStepReturn:
+        obs, rewards, dones, infos = self.venv.step_wait()
+        self.step_id += 1
+        recorder = self._recorder
+        if recorder.recording:
+            self._capture_frame()
+            if recorder.frames > self.video_length:
+                print(f"Saving video to {self.video_path}")
+                self._stop_recording()
+        elif self._video_enabled():
+            self._start_video_recorder()
+        if recorder.pending:
+            recorder.poll()
+        return obs, rewards, dones, infos
+
+    def _capture_frame(self) -> None:
+        assert self.recording, "Cannot capture a frame, recording wasn't started."
+        # Kept, not copied: SB3's render tiles the renders into a new array each time (and
+        # SB3's own recorder keeps every one of them in its list). A frame that is not a
+        # numpy array stops the recording with SB3's warning (VideoRecorder.add).
+        self._recorder.add(self.env.render(), copy=False)
+
+    def close(self) -> None:
+        """Closes the wrapped env, ends the video in progress, then waits until every video
+        is complete; the first error (a video's or ``on_video_saved``'s) is raised after
+        that."""
+        VecEnvWrapper.close(self)
+        self._recorder.close(stop=self._stop_recording)
+
+    def _start_recording(self) -> None:
+        """Starts a new recording, stopping the current one first."""
+        if self.recording:
+            self._stop_recording()
+        self._recorder.start(self.video_name[: -len(".mp4")])
+
+    def _stop_recording(self) -> None:
+        """Ends the current video; it finishes encoding in the background."""
+        assert self.recording, "_stop_recording was called, but no recording was started"
+        self._recorder.stop()
+
+    def __del__(self) -> None:
+        """SB3 warns here that an unsaved video is lost; nothing is lost here (the writer of
+        a video in progress finishes it when it is dropped). Reads no attribute, so it is
+        also safe on a wrapper whose ``__init__`` raised."""
