@@ -25,9 +25,18 @@ import wandb
 from rlvideo import RecordVideo
 from rlvideo.vector import RecordVideo as VectorRecordVideo
 
-folder, monitor, vector = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1"
+folder, monitor, kind = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
 run = wandb.init(project="rlvideo-test", monitor_gym=monitor, dir=folder)
-if vector:
+if kind == "sb3":
+    from stable_baselines3.common.vec_env import DummyVecEnv
+    from rlvideo.sb3 import VecVideoRecorder
+    envs = DummyVecEnv([lambda: gym.make("CartPole-v1", render_mode="rgb_array")] * 2)
+    env = VecVideoRecorder(envs, os.path.join(folder, "videos"),
+                           record_video_trigger=lambda s: s % 20 == 0, video_length=10)
+    env.reset()
+    for _ in range(55):
+        env.step([envs.action_space.sample() for _ in range(2)])
+elif kind == "vector":
     envs = gym.make_vec("CartPole-v1", num_envs=2, render_mode="rgb_array")
     env = VectorRecordVideo(envs, os.path.join(folder, "videos"),
                             step_trigger=lambda s: s % 20 == 0, video_length=10)
@@ -50,7 +59,7 @@ print(json.dumps({"media": media}))
 """
 
 
-def run_with_wandb(tmp_path: Path, monitor: bool, vector: bool = False) -> tuple[Path, Path]:
+def run_with_wandb(tmp_path: Path, monitor: bool, kind: str = "single") -> tuple[Path, Path]:
     """(our video folder, the run's media/videos folder) after recording under wandb."""
     env = {
         **os.environ,
@@ -61,8 +70,7 @@ def run_with_wandb(tmp_path: Path, monitor: bool, vector: bool = False) -> tuple
         "WANDB_CACHE_DIR": str(tmp_path / "cache"),
     }
     run = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(SCRIPT), str(tmp_path), str(int(monitor)),
-         str(int(vector))],
+        [sys.executable, "-c", textwrap.dedent(SCRIPT), str(tmp_path), str(int(monitor)), kind],
         capture_output=True,
         text=True,
         timeout=300,
@@ -78,9 +86,9 @@ def digests(paths) -> list[str]:
     return sorted(hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths)
 
 
-@pytest.mark.parametrize("vector", [False, True], ids=["single", "vector"])
-def test_monitor_gym_logs_each_finished_video(tmp_path, vector):
-    ours, media = run_with_wandb(tmp_path, monitor=True, vector=vector)
+@pytest.mark.parametrize("kind", ["single", "vector", "sb3"])
+def test_monitor_gym_logs_each_finished_video(tmp_path, kind):
+    ours, media = run_with_wandb(tmp_path, monitor=True, kind=kind)
     videos = sorted(ours.glob("*.mp4"))
     assert len(videos) == 3, videos
     logged = sorted(media.glob("*.mp4"))
