@@ -1,9 +1,10 @@
 """rlvideo: record AV1/MP4 videos of reinforcement-learning environments from Rust.
 
-A drop-in for Gymnasium's video wrappers -- change one import::
+A drop-in for Gymnasium's and Stable-Baselines3's video wrappers -- change one import::
 
-    from rlvideo import RecordVideo         # not gymnasium.wrappers
-    from rlvideo.vector import RecordVideo  # not gymnasium.wrappers.vector
+    from rlvideo import RecordVideo           # not gymnasium.wrappers
+    from rlvideo.vector import RecordVideo    # not gymnasium.wrappers.vector
+    from rlvideo.sb3 import VecVideoRecorder  # not stable_baselines3.common.vec_env
 
 or write numpy frames yourself::
 
