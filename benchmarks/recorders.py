@@ -17,12 +17,22 @@ def wrap(
     env: gym.Env,
     folder: Path,
     episode_trigger: Callable[[int], bool] | None = None,
+    show_progress: bool = False,
 ) -> gym.Env:
-    """`env` inside Gymnasium's RecordVideo or ours, with the same arguments."""
+    """`env` inside Gymnasium's RecordVideo or ours, with the same arguments.
+
+    `show_progress` turns on rlvideo's wait reports (``disable_logger=False``; silent until a
+    wait passes a second, and costs nothing before). Gymnasium's keeps its default: its
+    ``disable_logger=False`` draws moviepy's bar for every video, whose drawing would add to
+    the time being compared."""
     if recorder == GYMNASIUM:
         from gymnasium.wrappers import RecordVideo
-    elif recorder == RLVIDEO:
+
+        return RecordVideo(env, str(folder), episode_trigger=episode_trigger)
+    if recorder == RLVIDEO:
         from rlvideo import RecordVideo
-    else:
-        raise ValueError(f"recorder must be one of {RECORDERS}, got {recorder!r}")
-    return RecordVideo(env, str(folder), episode_trigger=episode_trigger)
+
+        return RecordVideo(
+            env, str(folder), episode_trigger=episode_trigger, disable_logger=not show_progress
+        )
+    raise ValueError(f"recorder must be one of {RECORDERS}, got {recorder!r}")

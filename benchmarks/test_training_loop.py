@@ -5,6 +5,9 @@ alone (rendering the same frames), Gymnasium's RecordVideo and ours. Targets: bl
 
 Quick mode (benchmarks/mode.py): 30 episodes.
 
+rlvideo's wrapper runs with its progress reports on and pytest's capture off for the loop, so
+whoever runs this sees what a user sees while close() waits for the last videos.
+
     .venv/bin/python -m pytest benchmarks/test_training_loop.py --benchmark-only
 """
 
@@ -26,13 +29,16 @@ VIDEOS = pick(
 
 @pytest.mark.parametrize("recorder", RECORDERS)
 @pytest.mark.parametrize("schedule", list(SCHEDULES))
-def test_training_loop(benchmark, tmp_path, schedule, recorder):
+def test_training_loop(benchmark, tmp_path, capsys, schedule, recorder):
     benchmark.group = f"CartPole-v1 training loop, {EPISODES} episodes, {schedule}"
     results: list[LoopResult] = []
 
     def run() -> None:
         folder = tmp_path / f"round{len(results)}"
-        results.append(run_loop(recorder, folder, EPISODES, SCHEDULES[schedule]))
+        with capsys.disabled():
+            results.append(
+                run_loop(recorder, folder, EPISODES, SCHEDULES[schedule], show_progress=True)
+            )
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     result = results[-1]

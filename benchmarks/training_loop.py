@@ -72,6 +72,7 @@ def run_loop(
     episodes: int,
     episode_trigger: Callable[[int], bool] | None,
     seed: int = 0,
+    show_progress: bool = False,
 ) -> LoopResult:
     """Runs `episodes` episodes of CartPole-v1 with `recorder` (one of RECORDERS).
 
@@ -81,7 +82,7 @@ def run_loop(
     clock = EnvClock(gym.make("CartPole-v1", render_mode="rgb_array"))
     env: gym.Env = clock
     if recorder != ENV_ALONE:
-        env = recorders.wrap(recorder, clock, folder, episode_trigger)
+        env = recorders.wrap(recorder, clock, folder, episode_trigger, show_progress)
     trigger = episode_trigger or _capped_cubic
     render_alone = recorder == ENV_ALONE
 
