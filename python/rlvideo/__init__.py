@@ -27,6 +27,7 @@ from rlvideo._native import (
     EncoderError,
     VideoWriter,
     check_options,
+    simd_level,
 )
 from rlvideo.saving import save_video
 from rlvideo.schedules import capped_cubic_video_schedule
@@ -45,6 +46,7 @@ __all__ = [
     "capped_cubic_video_schedule",
     "check_options",
     "save_video",
+    "simd_level",
 ]
 __version__ = "0.1.0"
 

@@ -8,11 +8,19 @@ mod writer;
 
 use pyo3::prelude::*;
 
+/// The instruction set of the assembly rav1e runs on this CPU ("AVX2", "NEON", ...), or
+/// "RUST" when none runs.
+#[pyfunction]
+fn simd_level() -> String {
+    rlvideo::simd_level()
+}
+
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<writer::PyVideoWriter>()?;
     m.add_function(wrap_pyfunction!(writer::check_options, m)?)?;
+    m.add_function(wrap_pyfunction!(simd_level, m)?)?;
     m.add("EncoderError", m.py().get_type::<errors::EncoderError>())?;
     m.add("MAX_WIDTH", rlvideo::MAX_WIDTH)?;
     m.add("MAX_HEIGHT", rlvideo::MAX_HEIGHT)?;

@@ -5,6 +5,9 @@
 //! colour conversion, [rav1e] encoding and MP4 muxing run on a background thread behind a
 //! queue bounded in bytes.
 //!
+//! Add it with `cargo add rlvideo --git <repository>` (not on crates.io yet; on x86_64,
+//! rav1e's assembly needs `nasm` at build time, or use `default-features = false`). Then:
+//!
 //! ```no_run
 //! use rlvideo::{EncoderOptions, FrameRef, PixelFormat, VideoWriter};
 //!
@@ -30,6 +33,7 @@
 
 mod budget;
 mod color;
+mod cpu;
 mod encode;
 mod error;
 mod frame;
@@ -42,6 +46,7 @@ mod timing;
 mod worker;
 mod writer;
 
+pub use cpu::simd_level;
 pub use error::{Error, Result};
 pub use frame::{check_dimensions, FrameRef, PixelFormat, MAX_HEIGHT, MAX_PIXELS, MAX_WIDTH};
 pub use options::{
