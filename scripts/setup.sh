@@ -28,6 +28,18 @@ if [ "$extras" = test ]; then
     # about 55 s. Installed first, the `test` extra then finds stable-baselines3 already there.
     .venv/bin/python -m pip install -q uv
     .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode "stable-baselines3>=2.3"
+
+    # The tests run against the release artifact itself: the manylinux2014 wheel built from
+    # the sdist (scripts/build_wheel.sh), which scripts/check_wheel.sh also installs without
+    # Rust. Building it is the one build of the extension, not an extra one.
+    .venv/bin/python -m pip install -q "maturin>=1.7,<2" ziglang
+    scripts/build_wheel.sh
+    wheel=$(ls target/dist/rlvideo-*-cp39-abi3-manylinux*.whl)
+    echo "==> installing $(basename "$wheel")[test] into .venv"
+    .venv/bin/python -m pip install -q "$wheel[test]"
+    # Same version number as the last run's wheel: make pip replace it.
+    .venv/bin/python -m pip install -q --force-reinstall --no-deps "$wheel"
+else
+    echo "==> building rlvideo (release) and installing .[$extras] into .venv"
+    .venv/bin/python -m pip install -q ".[$extras]"
 fi
-echo "==> building rlvideo (release) and installing .[$extras] into .venv"
-.venv/bin/python -m pip install -q ".[$extras]"
