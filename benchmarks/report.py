@@ -61,6 +61,8 @@ def handoff(r: Results) -> Iterator[str]:
         for peer, label in (
             ("VideoWriter.write", "write()"),
             ("VideoWriter.write copy=False", "write(copy=False), as RecordVideo"),
+            ("VideoWriter.write, next writer", "write(), first 32 frames of the next writer"),
+            # Runs before the process-wide buffer store (no target then: each writer faulted).
             ("VideoWriter.write, fresh writer", "write(), first 32 frames of a fresh writer"),
         ):
             ours = r.find("test_handoff", size=size, peer=peer)

@@ -4,10 +4,11 @@ the same frame (the cost of touching it once). Target: at most 1.5x np.copy at e
 Each round times a batch of 32 back-to-back calls, starting with the encoder caught up (the
 untimed setup waits until the queue is empty), as in a loop that records while the encoder
 keeps pace. The writer lives across rounds, like a recording in progress; its first round
-(untimed warm-up) maps the frame buffers it then reuses. The "fresh writer" variant times the
-first 32 frames of a new writer instead: every copy lands in newly mapped memory. The
-"copy=False" variant keeps a reference to the array instead of copying it (what RecordVideo
-does with each render).
+(untimed warm-up) maps the frame buffers it then reuses. The "next writer" variant times the
+first 32 frames of a new writer that follows an ended one of the same size, as each recorded
+episode follows the last (the ended writer's buffers wait in the process-wide idle store).
+The "copy=False" variant keeps a reference to the array instead of copying it (what
+RecordVideo does with each render).
 
 Quick mode (benchmarks/mode.py): batches of 4 frames, 2 rounds, every size and variant.
 
@@ -30,7 +31,7 @@ BATCH = pick(32, 4)
 ROUNDS = pick(6, 2)
 PEERS = [
     "VideoWriter.write",
-    "VideoWriter.write, fresh writer",
+    "VideoWriter.write, next writer",
     "VideoWriter.write copy=False",
     "np.copy",
 ]
@@ -52,9 +53,11 @@ def test_handoff(benchmark, tmp_path, size, peer):
     writers = [VideoWriter(tmp_path / "warm.mp4", 30, threads=1)]
 
     def setup():
-        if peer == "VideoWriter.write, fresh writer":
+        if peer == "VideoWriter.write, next writer":
+            writers[-1].close()  # the video before ends (untimed)
             writers.append(VideoWriter(tmp_path / f"{len(writers)}.mp4", 30, threads=1))
-        wait_until_drained(writers[0])
+        else:
+            wait_until_drained(writers[0])
         return (writers[-1],), {}
 
     def write_batch(writer: VideoWriter) -> None:
@@ -72,8 +75,8 @@ def test_handoff(benchmark, tmp_path, size, peer):
             np.copy(frame)
             writer.frames  # noqa: B018
 
-    if peer == "VideoWriter.write":
-        write_batch(writers[0])  # warm-up: maps the buffers later rounds reuse
+    if peer in ("VideoWriter.write", "VideoWriter.write, next writer"):
+        write_batch(writers[0])  # warm-up: maps the buffers later rounds (or writers) reuse
     run = {"np.copy": copy_batch, "VideoWriter.write copy=False": keep_batch}.get(peer, write_batch)
     benchmark.pedantic(run, setup=setup, rounds=ROUNDS, iterations=1)
     per_frame = seconds(benchmark, "min") / BATCH

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from rlvideo._native import (
     DEFAULT_MEMORY_BUDGET,
     MAX_HEIGHT,
+    MAX_IDLE_BUFFER_BYTES,
     MAX_PIXELS,
     MAX_WIDTH,
     EncoderError,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MEMORY_BUDGET",
     "MAX_HEIGHT",
+    "MAX_IDLE_BUFFER_BYTES",
     "MAX_PIXELS",
     "MAX_WIDTH",
     "EncoderError",

@@ -20,6 +20,9 @@ MAX_PIXELS: int
 DEFAULT_MEMORY_BUDGET: int
 """Default bytes of frames that may wait for the encoder (128 MiB)."""
 
+MAX_IDLE_BUFFER_BYTES: int
+"""Most bytes of frame buffers kept, after their writers ended, for later writers (64 MiB)."""
+
 def simd_level() -> str:
     """The instruction set of the assembly rav1e runs on this CPU, by rav1e's name:
     "AVX512ICL", "AVX512", "AVX2", "SSE4_1", "SSSE3" or "SSE2" on x86_64, "NEON" on aarch64;

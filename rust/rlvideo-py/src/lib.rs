@@ -26,5 +26,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_HEIGHT", rlvideo::MAX_HEIGHT)?;
     m.add("MAX_PIXELS", rlvideo::MAX_PIXELS)?;
     m.add("DEFAULT_MEMORY_BUDGET", rlvideo::DEFAULT_MEMORY_BUDGET)?;
+    m.add("MAX_IDLE_BUFFER_BYTES", rlvideo::MAX_IDLE_BUFFER_BYTES)?;
     Ok(())
 }

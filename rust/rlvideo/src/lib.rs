@@ -53,6 +53,7 @@ pub use options::{
     Chroma, EncoderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, MAX_KEYFRAME_INTERVAL,
     MAX_THREADS, MAX_TILES,
 };
+pub use pool::MAX_IDLE_BUFFER_BYTES;
 pub use shared::{OwnedFrame, SharedFrame};
 pub use timing::{FrameRate, MAX_FPS};
 pub use worker::Summary;

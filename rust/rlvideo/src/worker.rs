@@ -173,7 +173,7 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
                     Some(packed) => send(&mut encoder, job.rate, &job.options, pool, packed)?,
                     None => {
                         // A strided view: pack it here, off the caller's thread.
-                        let mut data = job.spare_buffers.take();
+                        let mut data = job.spare_buffers.take(view.packed_len());
                         view.pack_into(&mut data);
                         let packed = Packed {
                             data: &data,

@@ -113,7 +113,7 @@ impl VideoWriter {
     /// encoder thread (a full disk, say) is returned here, and the writer is then closed.
     pub fn write(&mut self, frame: FrameRef<'_>) -> Result<()> {
         let size = self.check_frame_size(&frame)?;
-        let mut data = self.spare_buffers.take();
+        let mut data = self.spare_buffers.take(frame.packed_len());
         frame.pack_into(&mut data);
         let packed = PackedFrame {
             data,
