@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 wheel=$(realpath "${1:-$(ls target/dist/rlvideo-*-cp39-abi3-manylinux*.whl)}")
 echo "checking $(basename "$wheel")"
-.venv/bin/auditwheel show "$wheel" | tee /dev/stderr | tr -s ' \n' ' ' \
+verdict=$(.venv/bin/auditwheel show "$wheel")
+echo "$verdict"
+tr -s ' \n' ' ' <<<"$verdict" \
     | grep -q 'consistent with the following platform tag: "manylinux_2_17_x86_64"' \
     || { echo "error: auditwheel does not call the wheel manylinux_2_17 (manylinux2014)" >&2; exit 1; }
 
