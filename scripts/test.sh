@@ -3,15 +3,19 @@
 # benchmark once in quick mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+step() { echo "==> [$(date +%T), ${SECONDS}s] $*"; }
+step "setup"
 scripts/setup.sh test
 
-echo "==> lints"
+step "lints"
 cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
+# The crate's pages (its README is the front page) without a warning.
+RUSTDOCFLAGS="-D warnings" cargo doc --release --quiet --no-deps -p rlvideo
 .venv/bin/ruff check python tests benchmarks scripts
 .venv/bin/ruff format --check python tests benchmarks scripts
 
-echo "==> cargo test (release: rav1e is tens of times slower unoptimised)"
+step "cargo test (release: rav1e is tens of times slower unoptimised)"
 cargo test --release --workspace
 # Background-failure paths, with a test-only hook (rebuilds only the rlvideo crates).
 cargo test --release --workspace --features rlvideo/fault-injection --test roundtrip encoder_failure
@@ -36,13 +40,13 @@ assert info['frames'] == 120 and (info['width'], info['height']) == (480, 320), 
 print('simulation video decodes:', info)
 "
 
-echo "==> release wheel (built from the sdist by setup.sh): manylinux2014, installs without Rust"
+step "release wheel (built from the sdist by setup.sh): manylinux2014, installs without Rust"
 scripts/check_wheel.sh
-echo "==> the release workflow for the platforms this machine cannot build"
+step "the release workflow for the platforms this machine cannot build"
 .venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 .venv/bin/zizmor --offline --quiet .github/workflows/
 
-echo "==> the extension with the test-only fault-injection hook, beside (not over) .venv's"
+step "the extension with the test-only fault-injection hook, beside (not over) .venv's"
 fault_dir="$(mktemp -d -t rlvideo-fault.XXXXXX)"
 trap 'rm -rf "$fault_dir"' EXIT
 # A native build in cargo's target directory: cargo test has built rav1e there already, so
@@ -51,13 +55,14 @@ trap 'rm -rf "$fault_dir"' EXIT
     --out "$fault_dir/wheel" 2>&1 | grep -v "^\s*$" | tail -1
 .venv/bin/python -m pip install -q --no-deps --target "$fault_dir/site" "$fault_dir"/wheel/*.whl
 
-echo "==> pytest"
+step "pytest"
 # setup.sh installed chromium, the fault build exists and this machine can mount a tmpfs in
 # a private namespace: those tests must run, not skip.
 RLVIDEO_REQUIRE_CHROMIUM=1 RLVIDEO_REQUIRE_FAULT_BUILD=1 RLVIDEO_FAULT_SITE="$fault_dir/site" \
-    RLVIDEO_REQUIRE_PRIVATE_MOUNT=1 .venv/bin/python -m pytest tests -q "$@"
+    RLVIDEO_REQUIRE_PRIVATE_MOUNT=1 .venv/bin/python -m pytest tests -q --durations=12 "$@"
 
-echo "==> benchmarks in quick mode (a broken suite fails here; the numbers mean nothing)"
+step "benchmarks in quick mode (a broken suite fails here; the numbers mean nothing)"
 # Every benchmark once, at tiny sizes (benchmarks/mode.py); encode_raw was built by cargo test.
 # The README's numbers come from the full run, scripts/bench.sh.
 RLVIDEO_BENCH_QUICK=1 .venv/bin/python -m pytest benchmarks -q --benchmark-disable -p no:cacheprovider
+step "done"
