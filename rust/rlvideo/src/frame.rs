@@ -1,6 +1,7 @@
 //! Borrowed frame views (any strides) and the packed copies handed to the encoder thread.
 
 use crate::error::{Error, Result};
+use crate::stream_copy;
 
 /// Widest frame accepted: `MaxHSize` of AV1's largest defined level, 6.3 (spec annex A.3).
 pub const MAX_WIDTH: usize = 16384;
@@ -199,6 +200,19 @@ impl<'a> FrameRef<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// As [`pack_into`](Self::pack_into), for a copy that another thread reads later (the
+    /// queue buffer of [`VideoWriter::write`](crate::VideoWriter::write)): a contiguous
+    /// frame is copied without reading the destination into this core's caches.
+    pub(crate) fn pack_for_queue(&self, out: &mut Vec<u8>) {
+        match self.as_packed() {
+            Some(packed) => {
+                out.clear();
+                stream_copy::extend_streaming(out, packed.data);
+            }
+            None => self.pack_into(out),
         }
     }
 

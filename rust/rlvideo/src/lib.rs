@@ -14,6 +14,7 @@ mod obu;
 mod options;
 mod pool;
 mod shared;
+mod stream_copy;
 mod timing;
 mod worker;
 mod writer;
