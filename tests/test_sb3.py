@@ -348,10 +348,13 @@ def test_close_leaves_every_video_complete(tmp_path):
     assert not recorder.recording
 
 
-def test_stable_baselines3_trains_through_it(tmp_path):
+def test_stable_baselines3_trains_through_it(tmp_path, monkeypatch):
     """An SB3 algorithm takes the wrapper as its VecEnv (no re-wrapping) and learns through
     it, its reset() and steps starting and ending the videos."""
     from stable_baselines3 import A2C
+
+    # learn() makes a log folder, in the system's temp folder unless told otherwise.
+    monkeypatch.setenv("SB3_LOGDIR", str(tmp_path / "sb3-log"))
 
     venv = DummyVecEnv([lambda: gym.make("CartPole-v1", render_mode="rgb_array")] * 2)
     recorder = VecVideoRecorder(venv, str(tmp_path), lambda s: s % 15 == 0, video_length=8)

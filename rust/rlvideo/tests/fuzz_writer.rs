@@ -62,10 +62,10 @@ fn frame_buffer(
     (data, origin, strides)
 }
 
+/// A file straight in the temp folder (each case removes its own; a folder per run was
+/// left behind, empty).
 fn temp_file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rlvideo-fuzz-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    std::env::temp_dir().join(format!("rlvideo-fuzz-{}-{name}", std::process::id()))
 }
 
 fn cases() -> u32 {
