@@ -13,6 +13,7 @@ mod mux;
 mod obu;
 mod options;
 mod pool;
+mod prefault;
 mod shared;
 mod stream_copy;
 mod timing;

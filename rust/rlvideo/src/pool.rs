@@ -3,6 +3,8 @@
 
 use std::sync::{Mutex, MutexGuard};
 
+use crate::prefault::mapped_buffer;
+
 /// Most bytes of frame buffers the process keeps, after their writers have ended, for
 /// writers yet to come (64 MiB: 23 frames of 1280x720 RGB, 93 of 600x400). They are not
 /// queued frames, so [`EncoderOptions::memory_budget`](crate::EncoderOptions) does not count
@@ -26,10 +28,12 @@ pub(crate) struct BufferPool {
 
 impl BufferPool {
     /// A buffer for a frame of `len` bytes (with old contents, to be overwritten): this
-    /// writer's spare one, else an idle one of about that size, else a new empty one.
+    /// writer's spare one, else an idle one of about that size, else a new empty one with
+    /// room for `len` bytes, its pages already mapped.
     pub fn take(&self, len: usize) -> Vec<u8> {
         let own = lock(&self.spare).pop();
-        own.or_else(|| IDLE.take(len)).unwrap_or_default()
+        own.or_else(|| IDLE.take(len))
+            .unwrap_or_else(|| mapped_buffer(len))
     }
 
     /// Keeps `buffer` for a later `take`.
