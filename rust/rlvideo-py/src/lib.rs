@@ -18,6 +18,10 @@ fn simd_level() -> String {
 /// The native module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // rust-numpy loads numpy's C API on first use: ~0.3 ms, which would otherwise land in
+    // the first frame's `write` (the first step of the first recorded episode). `import
+    // rlvideo` imports numpy anyway.
+    numpy::PyArrayDescr::of::<u8>(m.py());
     m.add_class::<writer::PyVideoWriter>()?;
     m.add_function(wrap_pyfunction!(writer::check_options, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
