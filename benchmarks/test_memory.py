@@ -3,6 +3,11 @@ CartPole-v1 episode, Gymnasium's RecordVideo beside ours; each in a fresh proces
 (benchmarks/memory_probe.py). Targets: ours at most 1/5 of Gymnasium's at 2,000 frames, and
 flat (10,000 frames within 10% of 2,000).
 
+Ours is the highest of three runs: its peak is the frame queue at its fullest, which
+`memory_budget` caps, and whether a 2,000-frame episode fills the queue to the cap depends on
+the encoder's pace in that run (one full run saw 92 MiB, others 111-155 MiB; 10,000 frames:
+121-156 MiB). Gymnasium's keeps every frame, the same amount each run.
+
 Quick mode (benchmarks/mode.py): 20- and 40-frame episodes.
 
     .venv/bin/python -m pytest benchmarks/test_memory.py --benchmark-only
@@ -17,7 +22,7 @@ import sys
 import pytest
 
 from benchmarks.mode import pick
-from benchmarks.recorders import RECORDERS
+from benchmarks.recorders import GYMNASIUM, RECORDERS
 from tests.helpers import stream_info
 
 EPISODE_FRAMES = pick([2000, 10000], [20, 40])
@@ -38,8 +43,8 @@ def test_peak_memory(benchmark, tmp_path, recorder, frames):
         ).stdout
         results.append(json.loads(out.splitlines()[-1]))
 
-    benchmark.pedantic(run, rounds=1, iterations=1)
-    result = results[-1]
+    benchmark.pedantic(run, rounds=1 if recorder == GYMNASIUM else pick(3, 1), iterations=1)
+    result = max(results, key=lambda r: r["peak_above_baseline_mib"])
     benchmark.extra_info["peak_above_baseline_mib"] = result["peak_above_baseline_mib"]
     benchmark.extra_info["baseline_mib"] = result["baseline_mib"]
     (video,) = result["videos"]
