@@ -5,8 +5,10 @@ flat (10,000 frames within 10% of 2,000).
 
 Ours is the highest of three runs: its peak is the frame queue at its fullest, which
 `memory_budget` caps, and whether a 2,000-frame episode fills the queue to the cap depends on
-the encoder's pace in that run (one full run saw 92 MiB, others 111-155 MiB; 10,000 frames:
-121-156 MiB). Gymnasium's keeps every frame, the same amount each run.
+the encoder's pace in that run (single runs: 92-155 MiB; 10,000 frames: 121-156 MiB). Even
+the highest of three can miss the bound (123 MiB in one full run), so a "flat" row that says
+no compares the bound with runs that did not reach it. Gymnasium's keeps every frame, the same
+amount each run.
 
 Quick mode (benchmarks/mode.py): 20- and 40-frame episodes.
 
