@@ -17,9 +17,15 @@ pub(crate) fn mapped_buffer(len: usize) -> Vec<u8> {
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn populate(start: *mut u8, len: usize) {
-    const PAGE: usize = 4096; // madvise rounds to the real page size; 4 KiB is the smallest
-    let first = (start as usize).next_multiple_of(PAGE);
-    let end = (start as usize + len) / PAGE * PAGE;
+    // madvise wants a page-aligned start (16 or 64 KiB pages on some ARM systems), and only
+    // pages wholly inside the buffer are touched.
+    // SAFETY: sysconf only reads a value.
+    let page = match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
+        size if size > 0 => size as usize,
+        _ => return,
+    };
+    let first = (start as usize).next_multiple_of(page);
+    let end = (start as usize + len) / page * page;
     if end > first {
         // SAFETY: the range lies inside an allocation this function's caller owns;
         // MADV_POPULATE_WRITE maps its pages without changing their contents. An error
