@@ -178,16 +178,19 @@ impl<'a> FrameRef<'a> {
     }
 
     /// Copies the frame into `out` as tightly packed rows (resizing `out`), so the caller's
-    /// buffer may be reused as soon as this returns. Contiguous frames cost one `memcpy`.
+    /// buffer may be reused as soon as this returns. The copy is for another thread (the
+    /// encoder's queue), so a contiguous frame is copied in one go without reading `out`
+    /// into this core's caches (see `stream_copy`).
     pub(crate) fn pack_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        if let Some(packed) = self.as_packed() {
+            stream_copy::extend_streaming(out, packed.data);
+            return;
+        }
         let ch = self.format.channels();
         let row_len = self.width * ch;
-        out.clear();
         out.reserve(self.packed_len());
-        let pixels_packed = self.channel_stride == 1 && self.pixel_stride == ch as isize;
-        if pixels_packed && self.row_stride == row_len as isize {
-            out.extend_from_slice(&self.data[self.origin..self.origin + self.packed_len()]);
-        } else if pixels_packed {
+        if self.channel_stride == 1 && self.pixel_stride == ch as isize {
             for y in 0..self.height {
                 let start = self.offset(0, y, 0);
                 out.extend_from_slice(&self.data[start..start + row_len]);
@@ -200,19 +203,6 @@ impl<'a> FrameRef<'a> {
                     }
                 }
             }
-        }
-    }
-
-    /// As [`pack_into`](Self::pack_into), for a copy that another thread reads later (the
-    /// queue buffer of [`VideoWriter::write`](crate::VideoWriter::write)): a contiguous
-    /// frame is copied without reading the destination into this core's caches.
-    pub(crate) fn pack_for_queue(&self, out: &mut Vec<u8>) {
-        match self.as_packed() {
-            Some(packed) => {
-                out.clear();
-                stream_copy::extend_streaming(out, packed.data);
-            }
-            None => self.pack_into(out),
         }
     }
 

@@ -114,7 +114,7 @@ impl VideoWriter {
     pub fn write(&mut self, frame: FrameRef<'_>) -> Result<()> {
         let size = self.check_frame_size(&frame)?;
         let mut data = self.spare_buffers.take(frame.packed_len());
-        frame.pack_for_queue(&mut data);
+        frame.pack_into(&mut data);
         let packed = PackedFrame {
             data,
             width: size.0,
