@@ -16,25 +16,27 @@
 /// Frames smaller than this are copied with ordinary stores: a few hundred cache lines
 /// cost well under a microsecond either way, and they may still sit in a cache the encoder
 /// thread shares.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // used by the x86_64 path only
 pub(crate) const STREAMING_MIN_BYTES: usize = 16 * 1024;
 
 /// Appends `src` to `out`; with non-temporal stores when `src` is at least
 /// [`STREAMING_MIN_BYTES`] long and the target has them.
 pub(crate) fn extend_streaming(out: &mut Vec<u8>, src: &[u8]) {
-    if src.len() < STREAMING_MIN_BYTES || !cfg!(target_arch = "x86_64") {
-        out.extend_from_slice(src);
+    #[cfg(target_arch = "x86_64")]
+    if src.len() >= STREAMING_MIN_BYTES {
+        out.reserve(src.len());
+        let start = out.len();
+        // SAFETY: `reserve` made room for `src.len()` bytes after `start`; `copy_streaming`
+        // writes every one of them before `set_len` makes them part of the vector, and a
+        // `Vec`'s buffer never overlaps the slice it is extended from (`out` is borrowed
+        // mutably, `src` shared).
+        unsafe {
+            copy_streaming(out.as_mut_ptr().add(start), src);
+            out.set_len(start + src.len());
+        }
         return;
     }
-    out.reserve(src.len());
-    let start = out.len();
-    // SAFETY: `reserve` made room for `src.len()` bytes after `start`; `copy_streaming`
-    // writes every one of them before `set_len` makes them part of the vector, and a
-    // `Vec`'s buffer never overlaps the slice it is extended from (`out` is borrowed
-    // mutably, `src` shared).
-    unsafe {
-        copy_streaming(out.as_mut_ptr().add(start), src);
-        out.set_len(start + src.len());
-    }
+    out.extend_from_slice(src);
 }
 
 /// Copies `src` to `dst`: the unaligned head and the tail with ordinary stores, every whole
@@ -72,12 +74,6 @@ unsafe fn copy_streaming(dst: *mut u8, src: &[u8]) {
         // to the encoder thread; the fence makes them visible before it.
         _mm_sfence();
     }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn copy_streaming(dst: *mut u8, src: &[u8]) {
-    // SAFETY: as the caller promised.
-    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) }
 }
 
 #[cfg(test)]
