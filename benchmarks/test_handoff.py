@@ -85,8 +85,6 @@ def wait_until_drained(writer: VideoWriter) -> None:
 def test_handoff(benchmark, tmp_path, size, peer):
     benchmark.group = f"hand-off of {BATCH} RGB frames of {size}"
     height, width = SIZES[size]
-    # Smooth content keeps the encoder quick, so rounds do not wait long for it to drain;
-    # what write() costs does not depend on the pixels.
     if peer == FRESH_PROCESS:
         timings: list[float] = []
         path = tmp_path / "fresh.mp4"
@@ -98,6 +96,8 @@ def test_handoff(benchmark, tmp_path, size, peer):
         # The process's start-up is not the hand-off: only the time measured inside counts.
         benchmark.extra_info["microseconds_per_frame"] = round(min(timings) / BATCH * 1e6, 2)
         return
+    # Smooth content keeps the encoder quick, so rounds do not wait long for it to drain;
+    # what write() costs does not depend on the pixels.
     frame = gradient(height, width)
     writers = [VideoWriter(tmp_path / "warm.mp4", 30, threads=1)]
 

@@ -1,7 +1,8 @@
 """Frame buffers outlive their writer: the next writer of the same frame size copies into
 memory that is already mapped. Seen through the page faults of the calling thread (the copy
-happens there; the encoder thread's faults are not counted), in a fresh process so that no
-earlier test has left buffers of the size behind."""
+happens there; the encoder thread's faults are not counted; the kernel counts the pages
+madvise maps for a new buffer as faults too), in a fresh process so that no earlier test has
+left buffers of the size behind."""
 
 from __future__ import annotations
 
