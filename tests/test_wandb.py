@@ -14,7 +14,12 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("wandb")
+# scripts/test.sh installs wandb (the test extra) and sets RLVIDEO_REQUIRE_WANDB: there these
+# tests must run, not skip, so a missing wandb is an error.
+if os.environ.get("RLVIDEO_REQUIRE_WANDB"):
+    import wandb  # noqa: F401
+else:
+    pytest.importorskip("wandb")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +30,7 @@ import wandb
 from rlvideo import RecordVideo
 from rlvideo.vector import RecordVideo as VectorRecordVideo
 
-folder, monitor, kind = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
+folder, monitor, kind, prefix = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4]
 run = wandb.init(project="rlvideo-test", monitor_gym=monitor, dir=folder)
 if kind == "sb3":
     from stable_baselines3.common.vec_env import DummyVecEnv
@@ -45,7 +50,8 @@ elif kind == "vector":
         env.step(envs.action_space.sample())
 else:
     env = RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"),
-                      os.path.join(folder, "videos"), episode_trigger=lambda e: True)
+                      os.path.join(folder, "videos"), episode_trigger=lambda e: True,
+                      name_prefix=prefix)
     for episode in range(3):
         env.reset(seed=episode)
         done = False
@@ -59,8 +65,11 @@ print(json.dumps({"media": media}))
 """
 
 
-def run_with_wandb(tmp_path: Path, monitor: bool, kind: str = "single") -> tuple[Path, Path]:
-    """(our video folder, the run's media/videos folder) after recording under wandb."""
+def run_with_wandb(
+    tmp_path: Path, monitor: bool, kind: str = "single", name_prefix: str = "rl-video"
+) -> tuple[Path, Path]:
+    """(our video folder, the run's media/videos folder) after recording under wandb
+    (`name_prefix` is that of the single-env RecordVideo)."""
     env = {
         **os.environ,
         "WANDB_MODE": "offline",
@@ -70,7 +79,8 @@ def run_with_wandb(tmp_path: Path, monitor: bool, kind: str = "single") -> tuple
         "WANDB_CACHE_DIR": str(tmp_path / "cache"),
     }
     run = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(SCRIPT), str(tmp_path), str(int(monitor)), kind],
+        [sys.executable, "-c", textwrap.dedent(SCRIPT), str(tmp_path), str(int(monitor)), kind,
+         name_prefix],
         capture_output=True,
         text=True,
         timeout=300,
@@ -94,6 +104,17 @@ def test_monitor_gym_logs_each_finished_video(tmp_path, kind):
     logged = sorted(media.glob("*.mp4"))
     # Logged under wandb's key for paths without "video.N": "videos" (media/videos/videos_*).
     assert all(p.name.startswith("videos_") for p in logged), logged
+    assert digests(logged) == digests(videos)
+
+
+def test_a_path_holding_video_n_is_logged_under_that_key(tmp_path):
+    # wandb's rule for Gymnasium's videos: the key is "video.N" when the path holds one (old
+    # gym named its files openaigym.video.N...), else "videos".
+    ours, media = run_with_wandb(tmp_path, monitor=True, name_prefix="openaigym.video.7")
+    videos = sorted(ours.glob("*.mp4"))
+    assert [p.name for p in videos] == [f"openaigym.video.7-episode-{i}.mp4" for i in range(3)]
+    logged = sorted(media.glob("*.mp4"))
+    assert len(logged) == 3 and all(p.name.startswith("video.7_") for p in logged), logged
     assert digests(logged) == digests(videos)
 
 
