@@ -3,6 +3,9 @@ finishing, bad frames, save_video and the schedule."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import warnings
@@ -17,6 +20,8 @@ from gymnasium.utils.save_video import save_video as gym_save_video
 import rlvideo
 from rlvideo import RecordVideo, capped_cubic_video_schedule, save_video
 from tests.helpers import decode, min_psnr, stream_info
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def play(env: gym.Env, steps: int, seed: int = 0) -> None:
@@ -91,6 +96,52 @@ def test_callback_runs_on_the_caller_thread_with_a_complete_file(tmp_path):
     assert phases[0] in ("step", "reset") and phases[-1] == "close", phases
 
 
+def test_videos_finished_at_exit_are_not_reported(tmp_path):
+    """Python exiting without close() still finishes every video (tests/test_interrupts.py),
+    but on_video_saved runs only from step(), reset() and close(): never at exit."""
+    script = textwrap.dedent(
+        f"""
+        import os, sys, time
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        import gymnasium as gym
+        from rlvideo import RecordVideo
+        env = RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), {str(tmp_path)!r},
+                          episode_trigger=lambda e: True,
+                          on_video_saved=lambda path: print("saved", path, flush=True))
+        env.reset(seed=0)
+        for step in range(150):
+            *_, terminated, truncated, _ = env.step(step % 2)
+            if terminated or truncated:
+                env.reset()
+        # At least one report from the loop: wait for the oldest pending video, then poll
+        # as the next step() would.
+        while env._recorder.pending and not env._recorder.pending[0].done:
+            time.sleep(0.01)
+        env._recorder.poll()
+        unreported = [str(w.path) for w in env._recorder.pending]
+        unreported.append(os.path.join({str(tmp_path)!r}, f"{{env.name_prefix}}-episode-"
+                                       f"{{env.episode_id}}.mp4"))  # the one in progress
+        for path in unreported:
+            print("unreported", path, flush=True)
+        raise RuntimeError("training crashed")  # no env.close()
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert run.returncode == 1 and "training crashed" in run.stderr, run.stderr[-2000:]
+    lines = [line.split(" ", 1) for line in run.stdout.splitlines()]
+    saved = [path for kind, path in lines if kind == "saved"]
+    unreported = [path for kind, path in lines if kind == "unreported"]
+    assert saved and unreported, run.stdout
+    files = sorted(str(p) for p in tmp_path.iterdir())
+    assert sorted(saved + unreported) == files  # each video reported at most once ...
+    assert all(stream_info(path)["frames"] > 0 for path in files)  # ... and all complete
+    assert not set(saved) & set(unreported)
+    # The last line printed is the last "unreported" one: nothing was reported at exit.
+    assert lines[-1] == ["unreported", unreported[-1]]
+
+
 def test_stop_recording_does_not_wait_and_close_does(tmp_path):
     env = RecordVideo(
         gym.make("CartPole-v1", render_mode="rgb_array"),
@@ -123,6 +174,43 @@ def test_a_non_array_frame_stops_the_recording_with_a_warning(tmp_path):
         play(env, 10)
     env.close()
     assert stream_info(tmp_path / "rl-video-episode-0.mp4")["frames"] == 3
+
+
+def test_a_non_uint8_frame_ends_the_video_with_a_warning_and_the_loop_goes_on(tmp_path):
+    class FloatRender(gym.Wrapper):
+        calls = 0
+
+        def render(self):
+            self.calls += 1
+            frame = self.env.render()
+            return frame.astype(np.float32) if self.calls == 4 else frame
+
+    env = RecordVideo(
+        FloatRender(gym.make("CartPole-v1", render_mode="rgb_array")),
+        str(tmp_path),
+        episode_trigger=lambda e: True,
+    )
+    env.reset(seed=0)
+    with pytest.warns(UserWarning, match="Recording stopped: .*got an array of dtype float32"):
+        for _ in range(3):
+            env.step(0)
+    assert not env.recording
+    # The loop goes on: the episode ends and the next one is recorded whole.
+    steps, done = 3, False
+    while not done:
+        *_, terminated, truncated, _ = env.step(0)
+        done = terminated or truncated
+        steps += 1
+    env.reset()
+    next_steps, done = 0, False
+    while not done:
+        *_, terminated, truncated, _ = env.step(1)
+        done = terminated or truncated
+        next_steps += 1
+    env.close()
+    assert steps > 3
+    assert len(decode(tmp_path / "rl-video-episode-0.mp4")) == 3  # reset and 2 steps
+    assert len(decode(tmp_path / "rl-video-episode-1.mp4")) == next_steps + 1
 
 
 def test_a_frame_size_change_stops_the_recording_instead_of_crashing(tmp_path):
