@@ -348,6 +348,29 @@ def test_close_leaves_every_video_complete(tmp_path):
     assert not recorder.recording
 
 
+def test_a_recorder_dropped_without_close_still_finishes_its_video(tmp_path):
+    """SB3's warns "Unable to save last video" and loses the frames; ours, dropped while
+    recording, finishes the video in progress (its writer does, when it is dropped)."""
+    venv = DummyVecEnv([lambda: gym.make("CartPole-v1", render_mode="rgb_array")] * 2)
+    spy = RenderSpy(venv)
+    recorder = VecVideoRecorder(spy, str(tmp_path), lambda s: s == 0, video_length=100)
+    recorder.reset()
+    for _ in range(30):
+        recorder.step(np.zeros(2, dtype=np.int64))
+    assert recorder.recording
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del recorder
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
+    path = tmp_path / "rl-video-step-0-to-step-100.mp4"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no .partial left
+    decoded = decode(path)
+    assert len(decoded) == len(spy.frames) == 31
+    assert min(psnr(a, b) for a, b in zip(spy.frames, decoded)) >= 40
+    venv.close()
+
+
 def test_stable_baselines3_trains_through_it(tmp_path, monkeypatch):
     """An SB3 algorithm takes the wrapper as its VecEnv (no re-wrapping) and learns through
     it, its reset() and steps starting and ending the videos."""
