@@ -70,6 +70,31 @@ def test_show_videos_picks_the_newest_first(folder):
     assert html.count("<video controls") == 2 and "data:video/mp4;base64," in html
 
 
+def test_by_default_the_4_newest_are_shown(folder):
+    now = time.time()
+    for index, name in enumerate(["d.mp4", "e.mp4"]):
+        shutil.copy(folder / "a.mp4", folder / name)
+        os.utime(folder / name, (now - 5 + index, now - 5 + index))
+    shown = show_videos(folder)
+    assert [v.path.name for v in shown.videos] == ["e.mp4", "d.mp4", "c.mp4", "b.mp4"]
+    assert shown._repr_html_().count("<video controls") == 4
+
+
+def test_files_over_max_bytes_are_listed_not_embedded(folder):
+    sizes = {p.name: p.stat().st_size for p in folder.iterdir()}
+    assert sizes["a.mp4"] < sizes["b.mp4"] < sizes["c.mp4"]
+    html = show_videos(folder, max_bytes=sizes["b.mp4"])._repr_html_()
+    listed = f"c.mp4 is {sizes['c.mp4']:,} bytes, more than max_bytes={sizes['b.mp4']:,}"
+    assert f'<div class="rlvideo-error">{listed}</div>' in html
+    assert html.count("<video controls") == 2 and 'title="c.mp4"' not in html
+    # The default limit is 50 MiB (a sparse file: only its size is looked at).
+    with open(folder / "huge.mp4", "wb") as huge:
+        huge.truncate(50 * 2**20 + 1)
+    html = Video(folder / "huge.mp4")._repr_html_()
+    assert "<video" not in html
+    assert f"huge.mp4 is {50 * 2**20 + 1:,} bytes, more than max_bytes={50 * 2**20:,}" in html
+
+
 def test_bad_arguments(folder, tmp_path):
     with pytest.raises(ValueError, match="limit must be at least 1, got 0"):
         show_videos(folder, limit=0)
