@@ -42,6 +42,10 @@ print('simulation video decodes:', info)
 
 step "release wheel (built from the sdist by setup.sh): manylinux2014, installs without Rust"
 scripts/check_wheel.sh
+step "the README's first command, scripts/demo.sh, on the .venv setup.sh made (no second build)"
+# RLVIDEO_SKIP_SETUP=1: demo.sh's own setup step (setup.sh demo, a build from source) is the
+# one part not run here; the decoded videos are checked (scripts/check_demo.py).
+.venv/bin/python scripts/check_demo.py
 step "the release workflow for the platforms this machine cannot build"
 .venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 .venv/bin/zizmor --offline --quiet .github/workflows/
