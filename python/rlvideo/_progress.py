@@ -13,7 +13,8 @@ import sys
 import time
 from typing import Any, TextIO
 
-#: Seconds a wait stays silent; a wait this short is not worth a message.
+#: Seconds a wait stays silent; a wait this short is not worth a message. Read on every
+#: update, so tests may lower it (tests/test_progress.py) for waits they make short.
 QUIET_SECONDS = 1.0
 #: Seconds between two plain-text lines (the tqdm bar redraws by itself).
 LINE_EVERY_SECONDS = 5.0

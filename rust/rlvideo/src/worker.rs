@@ -146,6 +146,11 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
                     // would be; rayon carries it back to this thread.
                     rayon::scope(|s| s.spawn(|_| panic!("injected panic at frame {at}")));
                 }
+                Some(Fault::Slow(millis)) => {
+                    // A slow encoder: the frame keeps its share of the memory budget
+                    // meanwhile, so writes and close() wait at least this long per frame.
+                    std::thread::sleep(Duration::from_millis(millis));
+                }
                 _ => {}
             }
             received += 1;
@@ -232,9 +237,13 @@ enum Fault {
     Fail(u64),
     /// Panic on an encoder pool thread at frame N.
     Panic(u64),
+    /// Take N milliseconds more over every frame (tests of waits that must not depend on
+    /// how fast this machine encodes).
+    Slow(u64),
 }
 
-/// The fault a file name asks for: "rlvideo-fail-encoder-at-N" or "rlvideo-panic-encoder-at-N".
+/// The fault a file name asks for: "rlvideo-fail-encoder-at-N", "rlvideo-panic-encoder-at-N"
+/// or "rlvideo-slow-encoder-ms-N".
 #[cfg(feature = "fault-injection")]
 fn injected_fault(path: &Path) -> Option<Fault> {
     let name = path.file_name()?.to_str()?;
@@ -248,6 +257,7 @@ fn injected_fault(path: &Path) -> Option<Fault> {
     frame_after("rlvideo-fail-encoder-at-")
         .map(Fault::Fail)
         .or_else(|| frame_after("rlvideo-panic-encoder-at-").map(Fault::Panic))
+        .or_else(|| frame_after("rlvideo-slow-encoder-ms-").map(Fault::Slow))
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
