@@ -1,7 +1,7 @@
 //! Write real videos, parse the MP4 back with mp4-atom and check what a demuxer relies on.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Write};
 use std::path::Path;
 
 use mp4_atom::{Any, Codec, Moov, ReadFrom};
@@ -28,6 +28,38 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A watchdog for one test: if the test is still running after `DEADLINE`, it says which test
+/// hangs and exits the test binary with a failure, instead of leaving `cargo test` waiting
+/// forever on an encoder or writer thread that never finishes. Cancelled when dropped (the
+/// watchdog's `recv_timeout` then returns `Disconnected`).
+struct Deadline {
+    _cancel: std::sync::mpsc::Sender<()>,
+}
+
+/// Generous: every test here takes a few seconds at most in a release build.
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl Deadline {
+    fn start() -> Self {
+        let limit = DEADLINE;
+        // libtest names each test's thread after the test.
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("a roundtrip test")
+            .to_owned();
+        let (cancel, cancelled) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = cancelled.recv_timeout(limit) {
+                // Past libtest's capture, which would drop eprintln!'s text at exit.
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(stderr, "{test} still running after {limit:?}: it hangs");
+                std::process::exit(101);
+            }
+        });
+        Deadline { _cancel: cancel }
     }
 }
 
@@ -90,6 +122,7 @@ fn record(
 
 #[test]
 fn sample_table_timing_keyframes_and_sequence_header_round_trip() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("video.mp4");
     let options = EncoderOptions {
@@ -153,6 +186,7 @@ fn sample_table_timing_keyframes_and_sequence_header_round_trip() {
 
 #[test]
 fn integer_and_fractional_frame_rates_are_exact() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     for (fps, timescale, delta) in [(50.0, 50, 1), (4.0, 4, 1), (12.5, 25, 2), (15.0, 15, 1)] {
         let path = dir.path().join(format!("fps{fps}.mp4"));
@@ -166,6 +200,7 @@ fn integer_and_fractional_frame_rates_are_exact() {
 
 #[test]
 fn reordering_mode_keeps_one_sample_per_frame() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("reorder.mp4");
     let options = EncoderOptions {
@@ -180,6 +215,7 @@ fn reordering_mode_keeps_one_sample_per_frame() {
 
 #[test]
 fn frames_under_16_pixels_are_cropped_back_with_clap() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("tiny.mp4");
     record(&path, 15, 7, 3, 30.0, EncoderOptions::default());
@@ -204,6 +240,7 @@ fn frames_under_16_pixels_are_cropped_back_with_clap() {
 
 #[test]
 fn file_appears_only_when_finished_and_no_temporary_file_is_left() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("atomic.mp4");
     let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
@@ -222,6 +259,7 @@ fn file_appears_only_when_finished_and_no_temporary_file_is_left() {
 
 #[test]
 fn no_frames_means_no_file() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("empty.mp4");
     let summary = VideoWriter::create(&path, 30.0, EncoderOptions::default())
@@ -234,6 +272,7 @@ fn no_frames_means_no_file() {
 
 #[test]
 fn a_size_change_is_rejected_and_the_video_stays_valid() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("resize.mp4");
     let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
@@ -258,6 +297,7 @@ fn a_size_change_is_rejected_and_the_video_stays_valid() {
 
 #[test]
 fn a_missing_folder_is_an_io_error_naming_the_video() {
+    let _deadline = Deadline::start();
     let err = VideoWriter::create(
         "/nonexistent-rlvideo-dir/x.mp4",
         30.0,
@@ -272,6 +312,7 @@ fn a_missing_folder_is_an_io_error_naming_the_video() {
 
 #[test]
 fn a_tiny_memory_budget_blocks_but_drops_nothing() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("budget.mp4");
     // Room for less than one frame: every write waits for the previous one.
@@ -288,6 +329,7 @@ fn a_tiny_memory_budget_blocks_but_drops_nothing() {
 
 #[test]
 fn eight_writers_in_parallel_threads() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let handles: Vec<_> = (0..8)
         .map(|i| {
@@ -315,6 +357,7 @@ fn eight_writers_in_parallel_threads() {
 
 #[test]
 fn end_input_finishes_in_the_background() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("background.mp4");
     let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
@@ -348,6 +391,7 @@ fn end_input_finishes_in_the_background() {
 #[cfg(feature = "fault-injection")]
 #[test]
 fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let pixels = gradient(64, 48, 0);
     let frame = || FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb).unwrap();
@@ -382,6 +426,7 @@ fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
 #[cfg(feature = "fault-injection")]
 #[test]
 fn encoder_failure_by_a_panic_on_a_pool_thread_is_reported_and_leaves_no_file() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let pixels = gradient(64, 48, 0);
     let frame = || FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb).unwrap();
@@ -455,6 +500,7 @@ impl Drop for FlippedFrame {
 
 #[test]
 fn shared_frames_packed_or_strided_are_encoded_and_let_go() {
+    let _deadline = Deadline::start();
     use rlvideo::OwnedFrame;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
@@ -502,6 +548,7 @@ fn shared_frames_packed_or_strided_are_encoded_and_let_go() {
 
 #[test]
 fn an_owned_frame_of_the_wrong_length_is_refused() {
+    let _deadline = Deadline::start();
     for len in [47, 49] {
         let err = rlvideo::OwnedFrame::new(vec![0; len], 4, 4, PixelFormat::Rgb).unwrap_err();
         assert!(matches!(err, Error::InvalidFrame(_)), "{err}");
@@ -533,6 +580,7 @@ impl rlvideo::SharedFrame for ShrinkingFrame {
 
 #[test]
 fn a_shared_frame_whose_view_changes_is_an_error_not_a_wrong_video() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let path = dir.path().join("shrinking.mp4");
     let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
@@ -551,6 +599,7 @@ fn a_shared_frame_whose_view_changes_is_an_error_not_a_wrong_video() {
 
 #[test]
 fn frames_encoded_counts_up_to_the_frames_written() {
+    let _deadline = Deadline::start();
     let dir = TempDir::new();
     let pixels = gradient(64, 48, 0);
     let mut writer = VideoWriter::create(
@@ -567,7 +616,13 @@ fn frames_encoded_counts_up_to_the_frames_written() {
         assert!(writer.frames_encoded() <= writer.frames_written());
     }
     writer.end_input();
-    while !writer.wait_finished(std::time::Duration::from_millis(50)) {}
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !writer.wait_finished(std::time::Duration::from_millis(50)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "encoder thread never finished"
+        );
+    }
     assert_eq!(writer.frames_encoded(), 12);
     assert_eq!(writer.finish().unwrap().frames, 12);
 }
