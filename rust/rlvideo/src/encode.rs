@@ -216,5 +216,8 @@ fn speed_settings(options: &EncoderOptions) -> SpeedSettings {
         settings.rdo_lookahead_frames = 1;
     }
     settings.static_skip = options.static_skip;
+    // The first encode of a change must be faithful where the skip will repeat it; with
+    // static_skip off, rav1e stays exactly as released (tests/rav1e_fork_parity.rs).
+    settings.exact_edge_distortion = options.static_skip;
     settings
 }

@@ -106,6 +106,7 @@ mod me;
 mod rate;
 mod recon_intra;
 mod scan_order;
+mod edge_distortion;
 mod segmentation;
 mod static_skip;
 mod stats;

@@ -223,6 +223,34 @@ pub fn sse_wxh<T: Pixel, F: Fn(Area, BlockSize) -> DistortionScale>(
   ))
 }
 
+/// `sse_wxh` of the visible part of a block; with
+/// `SpeedSettings::exact_edge_distortion` (rlvideo delta) its partial 4x4
+/// chunks at the frame's edge count too (edge_distortion.rs).
+fn visible_sse_wxh<T: Pixel, F: Fn(Area, BlockSize) -> DistortionScale>(
+  fi: &FrameInvariants<T>, src1: &PlaneRegion<'_, T>,
+  src2: &PlaneRegion<'_, T>, w: usize, h: usize, compute_bias: F,
+) -> Distortion {
+  let mut distortion = sse_wxh(
+    src1,
+    src2,
+    w,
+    h,
+    &compute_bias,
+    fi.sequence.bit_depth,
+    fi.cpu_feature_level,
+  );
+  if fi.config.speed_settings.exact_edge_distortion {
+    distortion += crate::edge_distortion::partial_chunks_sse(
+      src1,
+      src2,
+      w,
+      h,
+      compute_bias,
+    );
+  }
+  distortion
+}
+
 // TODO consider saturating_sub later
 #[allow(clippy::implicit_saturating_sub)]
 pub const fn clip_visible_bsize(
@@ -289,7 +317,8 @@ fn compute_distortion<T: Pixel>(
       },
       fi.cpu_feature_level,
     ),
-    Tune::Psnr => sse_wxh(
+    Tune::Psnr => visible_sse_wxh(
+      fi,
       &input_region,
       &rec_region,
       visible_w,
@@ -301,8 +330,6 @@ fn compute_distortion<T: Pixel>(
           bsize,
         )
       },
-      fi.sequence.bit_depth,
-      fi.cpu_feature_level,
     ),
   } * fi.dist_scale[0];
 
@@ -325,7 +352,8 @@ fn compute_distortion<T: Pixel>(
     for p in 1..3 {
       let input_region = ts.input_tile.planes[p].subregion(area);
       let rec_region = ts.rec.planes[p].subregion(area);
-      distortion += sse_wxh(
+      distortion += visible_sse_wxh(
+        fi,
         &input_region,
         &rec_region,
         chroma_w,
@@ -337,8 +365,6 @@ fn compute_distortion<T: Pixel>(
             bsize,
           )
         },
-        fi.sequence.bit_depth,
-        fi.cpu_feature_level,
       ) * fi.dist_scale[p];
     }
   }
@@ -374,7 +400,8 @@ fn compute_tx_distortion<T: Pixel>(
   }
 
   let mut distortion = if skip {
-    sse_wxh(
+    visible_sse_wxh(
+      fi,
       &input_region,
       &rec_region,
       visible_w,
@@ -386,8 +413,6 @@ fn compute_tx_distortion<T: Pixel>(
           bsize,
         )
       },
-      fi.sequence.bit_depth,
-      fi.cpu_feature_level,
     ) * fi.dist_scale[0]
   } else {
     tx_dist
@@ -413,7 +438,8 @@ fn compute_tx_distortion<T: Pixel>(
     for p in 1..3 {
       let input_region = ts.input_tile.planes[p].subregion(area);
       let rec_region = ts.rec.planes[p].subregion(area);
-      distortion += sse_wxh(
+      distortion += visible_sse_wxh(
+        fi,
         &input_region,
         &rec_region,
         chroma_w,
@@ -425,8 +451,6 @@ fn compute_tx_distortion<T: Pixel>(
             bsize,
           )
         },
-        fi.sequence.bit_depth,
-        fi.cpu_feature_level,
       ) * fi.dist_scale[p];
     }
   }

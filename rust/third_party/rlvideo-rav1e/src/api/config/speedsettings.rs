@@ -73,6 +73,17 @@ pub struct SpeedSettings {
   ///
   /// Enabled is faster on such content. No preset enables it.
   pub static_skip: bool,
+
+  /// Counts, in the rate-distortion search, the distortion of the last one
+  /// to three columns and rows of a block cut by the frame's right or bottom
+  /// edge (rlvideo delta). Without it the sum of squared errors works in
+  /// whole 4x4 chunks and drops them, so a change there can be coded as if
+  /// it were already right (the last column of an odd-width 4:4:4 frame, or
+  /// the colour of the last luma columns of a 4:2:0 frame whose width is not
+  /// a multiple of 8).
+  ///
+  /// No preset enables it.
+  pub exact_edge_distortion: bool,
 }
 
 impl Default for SpeedSettings {
@@ -115,6 +126,7 @@ impl Default for SpeedSettings {
         me_allow_full_search: true,
       },
       static_skip: false,
+      exact_edge_distortion: false,
     }
   }
 }

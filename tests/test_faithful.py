@@ -1,0 +1,287 @@
+"""A video must never lie: every change the agent's render makes shows in the decoded video,
+and what does not change does not drift away from the source (issue "A video must never lie").
+
+`static_skip` repeats LAST's picture of a block whose source did not change. These tests look
+at single changes, one patch at a time, where a pooled PSNR cannot see them: a patch changed
+and kept at every position class (interior, 8x8 unit edge, superblock and tile edges, the last
+partial column and row, the corners), in luma and in colour only, large and small, 4:2:0 and
+4:4:4, 1-4 threads and tiles, several sizes. Each is decoded (dav1d) and compared with the same
+encode without the skip and with how far the change went.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rlvideo import VideoWriter
+from tests.helpers import decode, gradient
+
+
+@dataclass(frozen=True)
+class Change:
+    """A patch of `size` x `size` pixels at (y, x) set to another colour and kept."""
+
+    y: int
+    x: int
+    size: int
+    kind: str  # "large": inverted; "small": 24 levels brighter; "chroma": same luma; "green"
+
+    def apply(self, frame: np.ndarray) -> np.ndarray:
+        out = frame.copy()
+        patch = out[self.y : self.y + self.size, self.x : self.x + self.size].astype(np.float64)
+        if self.kind == "large":
+            patch = 255 - patch
+        elif self.kind == "green":
+            patch[...] = (0, 255, 0)
+        elif self.kind == "small":
+            patch = np.where(patch > 200, patch - 24, patch + 24)
+        else:
+            # Along (1, -0.299/0.587, 0): BT.601 luma stays (within rounding), colour moves.
+            sign = np.where(patch[..., :1] > 127, -1.0, 1.0)
+            patch = patch + sign * np.array([90.0, -90.0 * 0.299 / 0.587, 0.0])
+        out[self.y : self.y + self.size, self.x : self.x + self.size] = np.clip(
+            np.rint(patch), 0, 255
+        )
+        return out
+
+
+def position_classes(height: int, width: int, tiles: int) -> list[tuple[int, int]]:
+    """Top-left corners of 2x2 patches at every kind of place in a frame: interior, across an
+    8x8 unit edge, across a superblock corner, across the middle tile column, the last partial
+    column and row, and the four corners."""
+    sb_x = min(64, (width // 64) * 64) or 8
+    sb_y = min(64, (height // 64) * 64) or 8
+    tile_x = (width // 64 // 2) * 64 if tiles > 1 and width > 128 else sb_x
+    return [
+        (height // 2 + 3, width // 2 + 5),  # interior
+        (15, 23),  # across an 8x8 unit edge (rows 15-16)
+        (sb_y - 1, sb_x - 1),  # across a superblock corner
+        (height // 3, tile_x - 1),  # across the middle tile column
+        (height // 2, width - 2),  # the last (partial) columns
+        (height - 2, width // 3),  # the last (partial) rows
+        (0, 0),
+        (0, width - 2),
+        (height - 2, 0),
+        (height - 2, width - 2),
+    ]
+
+
+def changes_for(height: int, width: int, tiles: int) -> list[Change]:
+    kinds = ("large", "chroma", "small")
+    places = position_classes(height, width, tiles)
+    return [Change(y, x, 2, kinds[i % 3]) for i, (y, x) in enumerate(places)] + [
+        # A one-pixel change in the very last column and row, and a large interior patch.
+        Change(height // 4, width - 1, 1, "large"),
+        # The case the issue found lost: a green 2x2 patch across the last two columns.
+        Change(height * 2 // 5, width - 2, 2, "green"),
+        Change(height - 1, width // 4, 1, "chroma"),
+        Change(height // 4, width // 4, 16, "large"),
+    ]
+
+
+#: Frames before the first change, between changes and after the last one.
+LEAD, GAP, TAIL = 3, 2, 4
+
+
+def clip(height: int, width: int, changes: list[Change]) -> list[np.ndarray]:
+    """The gradient, then each change in turn (every `GAP` frames), each kept to the end."""
+    frames = [gradient(height, width)] * LEAD
+    for change in changes:
+        frames += [change.apply(frames[-1])] * GAP
+    return frames + [frames[-1]] * TAIL
+
+
+def encode_decode(frames: list[np.ndarray], path: Path, **options: object) -> list[np.ndarray]:
+    with VideoWriter(path, 30, **options) as writer:
+        for frame in frames:
+            writer.write(frame)
+    decoded = decode(path)
+    assert len(decoded) == len(frames)
+    return decoded
+
+
+def patch_error(decoded: np.ndarray, source: np.ndarray, change: Change) -> float:
+    """Mean absolute error over the patch's pixels and channels."""
+    window = (slice(change.y, change.y + change.size), slice(change.x, change.x + change.size))
+    return float(np.abs(decoded[window].astype(float) - source[window].astype(float)).mean())
+
+
+#: (height, width, chroma, threads, tiles): odd sizes, both samplings, threads and tiles.
+CONFIGS = [
+    (97, 161, "444", 1, 1),
+    (97, 161, "420", 1, 1),
+    (97, 161, "444", 2, 2),
+    (70, 130, "420", 2, 2),
+    (70, 130, "444", 4, 4),
+    (400, 600, "420", 1, 1),
+    (400, 600, "420", 2, 4),
+    (210, 160, "444", 2, 1),
+]
+
+
+@pytest.mark.parametrize(("height", "width", "chroma", "threads", "tiles"), CONFIGS)
+def test_every_single_change_shows_as_without_the_skip(
+    tmp_path: Path, height: int, width: int, chroma: str, threads: int, tiles: int
+) -> None:
+    """Each change shows in the frame it appears or the next as well as it does without the
+    skip (3 levels of slack), or at least half-way from where it started; and it is not lost
+    later: no later frame is further from the source there than that, or than without the
+    skip. (Without the skip is not always right either: rav1e 0.8.1 loses some large 1-2 pixel
+    changes at q=120 too; `test_a_change_in_the_last_columns_is_not_lost` holds the one the
+    skip made permanent to an absolute bound.)"""
+    changes = changes_for(height, width, tiles)
+    frames = clip(height, width, changes)
+    options = dict(chroma=chroma, threads=threads, tiles=tiles)
+    with_skip = encode_decode(frames, tmp_path / "skip.mp4", static_skip=True, **options)
+    without = encode_decode(frames, tmp_path / "noskip.mp4", static_skip=False, **options)
+    failures = []
+    for i, change in enumerate(changes):
+        appears = LEAD + i * GAP
+        moved = patch_error(frames[appears - 1], frames[appears], change)
+
+        def errors(decoded: list[np.ndarray], at: range, change: Change = change) -> list[float]:
+            return [patch_error(decoded[t], frames[t], change) for t in at]
+
+        first = range(appears, appears + 2)
+        shown = min(errors(with_skip, first))
+        bound = max(min(errors(without, first)) + 3.0, moved / 2)
+        if shown > bound:
+            failures.append(f"{change}: error {shown:.1f} > {bound:.1f} (change {moved:.1f})")
+            continue
+        later = range(appears + 2, len(frames))
+        for t, skip_error, error_without in zip(
+            later, errors(with_skip, later), errors(without, later)
+        ):
+            if skip_error > max(shown, error_without) + 3.0:
+                failures.append(
+                    f"{change} lost at frame {t}: error {skip_error:.1f}, shown at "
+                    f"{shown:.1f}, without skip {error_without:.1f}"
+                )
+                break
+    assert not failures, "\n".join(failures)
+
+
+def test_a_change_in_the_last_columns_is_not_lost(tmp_path: Path) -> None:
+    """The case the issue found: a green 2x2 patch across the last two columns of a 161x97
+    4:4:4 frame. rav1e's squared error works in whole 4x4 chunks and dropped the last
+    column's, so the first encode coded the patch as if it were right and the skip repeated
+    that for good (211 levels of error in every frame); with the edge columns counted
+    (`exact_edge_distortion`) it shows from the frame it appears, well within half the
+    change."""
+    change = Change(40, 159, 2, "green")
+    frames = [gradient(97, 161)] * LEAD + [change.apply(gradient(97, 161))] * 8
+    decoded = encode_decode(frames, tmp_path / "edge.mp4", chroma="444", threads=1, tiles=1)
+    moved = patch_error(frames[0], frames[-1], change)
+    errors = [patch_error(d, f, change) for d, f in zip(decoded[LEAD:], frames[LEAD:])]
+    assert max(errors) < moved / 2, f"errors {[round(e) for e in errors]}, change {moved:.0f}"
+
+
+def block_errors(decoded: np.ndarray, source: np.ndarray, block: int = 8) -> np.ndarray:
+    """Sum of squared errors per `block` x `block` block (partial blocks at the edges too)."""
+    height, width = source.shape[:2]
+    rows, cols = -(-height // block), -(-width // block)
+    squared = np.zeros((rows * block, cols * block))
+    diff = decoded.astype(np.float64) - source.astype(np.float64)
+    squared[:height, :width] = (diff**2).sum(-1)
+    return squared.reshape(rows, block, cols, block).sum((1, 3))
+
+
+def busy_texture(height: int, width: int, seed: int = 3) -> np.ndarray:
+    """Sharp-edged coloured rectangles on a noisy gradient: a key frame codes it coarsely."""
+    rng = np.random.default_rng(seed)
+    frame = gradient(height, width).astype(np.int16)
+    frame += rng.integers(-12, 13, frame.shape, dtype=np.int16)
+    for _ in range(12):
+        y, x = rng.integers(0, height - 8), rng.integers(0, width - 8)
+        h, w = rng.integers(3, 30), rng.integers(3, 30)
+        frame[y : y + h, x : x + w] = rng.integers(0, 256, 3)
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("chroma", "threads", "tiles"), [("420", 1, 1), ("444", 2, 2)])
+def test_a_still_picture_never_drifts(
+    tmp_path: Path, chroma: str, threads: int, tiles: int
+) -> None:
+    """All frames identical: no 8x8 block of a decoded frame is further from the source than
+    in the frame before it (a repeated block repeats its pixels exactly; a block coded again
+    may only get closer), and the last frame is at least as close as without the skip."""
+    frames = [busy_texture(97, 161)] * 16
+    options = dict(chroma=chroma, threads=threads, tiles=tiles)
+    decoded = encode_decode(frames, tmp_path / "skip.mp4", static_skip=True, **options)
+    errors = [block_errors(d, f) for d, f in zip(decoded, frames)]
+    for t in range(1, len(frames)):
+        worse = np.argwhere(errors[t] > errors[t - 1])
+        assert worse.size == 0, f"frame {t}: blocks {worse.tolist()[:5]} drifted"
+    without = encode_decode(frames, tmp_path / "noskip.mp4", static_skip=False, **options)
+    assert errors[-1].sum() <= block_errors(without[-1], frames[-1]).sum() * 1.05
+
+
+def balanced_cartpole(count: int) -> list[np.ndarray]:
+    """`count` CartPole-v1 renders under a simple balancing controller: a long episode in
+    which the pole sways and the cart drifts, as a trained agent's does."""
+    import gymnasium as gym
+
+    env = gym.make("CartPole-v1", render_mode="rgb_array", max_episode_steps=count + 1)
+    observation, _ = env.reset(seed=0)
+    frames = [env.render()]
+    while len(frames) < count:
+        x, x_dot, theta, theta_dot = observation
+        push_right = theta + 0.3 * theta_dot + 0.05 * x + 0.1 * x_dot > 0
+        observation, _, terminated, _, _ = env.step(int(push_right))
+        assert not terminated, f"the controller dropped the pole at step {len(frames)}"
+        frames.append(env.render())
+    env.close()
+    return frames
+
+
+def test_unchanged_regions_of_a_real_render_never_drift(tmp_path: Path) -> None:
+    """In a balanced CartPole episode, an 8x8 block whose source did not change since the
+    previous frame, and none of whose neighbours changed either (those may take a changed
+    block's deblocking), is never further from the source than it was."""
+    frames = balanced_cartpole(120)
+    decoded = encode_decode(frames, tmp_path / "skip.mp4", threads=1, tiles=1)
+    previous_errors = block_errors(decoded[0], frames[0])
+    for t in range(1, len(frames)):
+        errors = block_errors(decoded[t], frames[t])
+        changed = block_errors(frames[t], frames[t - 1]) > 0
+        near_change = np.zeros_like(changed)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                near_change |= np.roll(np.roll(changed, dy, 0), dx, 1)
+        worse = np.argwhere(~near_change & (errors > previous_errors))
+        assert worse.size == 0, f"frame {t}: unchanged blocks {worse.tolist()[:5]} drifted"
+        previous_errors = errors
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 27): the skip repeats a block coded once, coarsely; measured 48.81 dB "
+    "in frames 0-59, 47.83 dB in 180-239, 49.48 after the key frame",
+)
+def test_no_ghosts_between_key_frames(tmp_path: Path) -> None:
+    """A 600-frame balanced CartPole episode (key frames every 240): quality does not decay
+    between key frames, as it did when a block an object left was coded once, coarsely, and
+    then repeated (faint ghosts of the pole) until the next key frame. The last 60 frames
+    before a key frame are within 0.3 dB of the first 60 after it, and the mean within 0.3 dB
+    of the same encode without the skip."""
+    frames = balanced_cartpole(600)
+
+    def chunk_means(decoded: list[np.ndarray]) -> np.ndarray:
+        errors = [
+            np.mean((d.astype(np.float64) - f.astype(np.float64)) ** 2)
+            for d, f in zip(decoded, frames)
+        ]
+        return np.array(
+            [10 * np.log10(255**2 / max(np.mean(errors[i : i + 60]), 1e-9)) for i in (0, 180)]
+        ), 10 * np.log10(255**2 / np.mean(errors))
+
+    (first, last), mean = chunk_means(encode_decode(frames, tmp_path / "s.mp4", threads=1))
+    _, mean_without = chunk_means(
+        encode_decode(frames, tmp_path / "n.mp4", threads=1, static_skip=False)
+    )
+    assert last >= first - 0.3, f"PSNR decays between key frames: {first:.2f} -> {last:.2f} dB"
+    assert mean >= mean_without - 0.3, f"mean PSNR {mean:.2f} dB, without skip {mean_without:.2f}"
