@@ -97,6 +97,7 @@ mod cdef;
 #[doc(hidden)]
 pub mod context;
 mod deblock;
+mod edge_distortion;
 mod encoder;
 mod entropymode;
 mod levels;
@@ -106,7 +107,6 @@ mod me;
 mod rate;
 mod recon_intra;
 mod scan_order;
-mod edge_distortion;
 mod segmentation;
 mod static_skip;
 mod stats;
