@@ -42,6 +42,8 @@ print('simulation video decodes:', info)
 
 step "release wheel (built from the sdist by setup.sh): manylinux2014, installs without Rust"
 scripts/check_wheel.sh
+step "compatibility matrix: the same wheel with the oldest and newest Python and Gymnasium"
+scripts/compat_matrix.sh
 step "the README's first command, scripts/demo.sh, on the .venv setup.sh made (no second build)"
 # RLVIDEO_SKIP_SETUP=1: demo.sh's own setup step (setup.sh demo, a build from source) is the
 # one part not run here; the decoded videos are checked (scripts/check_demo.py).

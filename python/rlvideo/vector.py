@@ -4,16 +4,43 @@ Rust encoder, the sub-environments' frames tiled in a grid."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Generic
 
 import gymnasium as gym
 import numpy as np
 from gymnasium.core import ActType, ObsType
-from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
+from gymnasium.vector import VectorEnv, VectorWrapper
 
 from rlvideo._recorder import RecordingWrapperMixin, VideoCallback, check_render_mode, warn
 
 __all__ = ["RecordVideo"]
+
+if TYPE_CHECKING:
+    from gymnasium.vector import AutoresetMode
+else:
+    try:
+        from gymnasium.vector import AutoresetMode
+    except ImportError:  # Gymnasium 1.0, whose vector envs all reset a sub-env on its next step
+
+        class AutoresetMode(Enum):
+            """Gymnasium 1.1's enum, for Gymnasium 1.0, whose vector envs name no mode."""
+
+            NEXT_STEP = "NextStep"
+            SAME_STEP = "SameStep"
+            DISABLED = "Disabled"
+
+
+# VectorWrapper is generic from Gymnasium 1.4 on (type checkers see it so); subscripting it
+# at run time before 1.4 raises "TypeError: ... is not a generic class".
+if TYPE_CHECKING or getattr(VectorWrapper, "__parameters__", ()):
+    _VectorWrapper = VectorWrapper[ObsType, ActType, ObsType, ActType, np.ndarray]
+else:
+    _VectorWrapper = VectorWrapper
+
+#: Gymnasium 1.1 and later say which autoreset mode a vector env uses (a missing one is
+#: warned about); Gymnasium 1.0 had none, and all its vector envs reset on the next step.
+_MODE_IS_DECLARED = hasattr(gym.vector, "AutoresetMode")
 
 
 def grid_shape(
@@ -36,7 +63,8 @@ def grid_shape(
 
 class RecordVideo(
     RecordingWrapperMixin,
-    VectorWrapper[ObsType, ActType, ObsType, ActType, np.ndarray],
+    _VectorWrapper,
+    Generic[ObsType, ActType],
     gym.utils.RecordConstructorArgs,
 ):
     """Records videos of a vector env, as ``gymnasium.wrappers.vector.RecordVideo`` does.
@@ -91,11 +119,12 @@ class RecordVideo(
         check_render_mode(env.render_mode)
 
         autoreset_mode = env.metadata.get("autoreset_mode", None)
-        if autoreset_mode is None:
+        if autoreset_mode is None and _MODE_IS_DECLARED:
             warn(
                 f"{env} metadata doesn't specify its autoreset mode ({env.metadata!r}), "
                 "therefore, defaulting to next step."
             )
+        if autoreset_mode is None:
             autoreset_mode = AutoresetMode.NEXT_STEP
         self.autoreset_mode = autoreset_mode
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
