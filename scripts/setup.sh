@@ -27,7 +27,7 @@ if [ "$extras" = test ]; then
     # 110 s for that on 2 cores (downloads one at a time, then unpacks and byte-compiles); uv
     # about 55 s. Installed first, the `test` extra then finds stable-baselines3 already there.
     .venv/bin/python -m pip install -q uv
-    .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode "stable-baselines3>=2.3"
+    .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode "stable-baselines3>=2.9"
 
     # The tests run against the release artifact itself: the manylinux2014 wheel built from
     # the sdist (scripts/build_wheel.sh), which scripts/check_wheel.sh also installs without
