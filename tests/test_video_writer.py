@@ -227,6 +227,52 @@ def test_properties_and_idempotent_close(tmp_path):
     assert "props.mp4" in repr(writer)
 
 
+#: Every property the README and the stubs call read-only, with a value of its type.
+READ_ONLY = {
+    "path": Path("elsewhere.mp4"),
+    "fps": 60.0,
+    "frames": 99,
+    "frames_encoded": 99,
+    "frame_size": (1, 1),
+    "closed": True,
+    "done": True,
+    "bytes": 1,
+    "duration": 9.0,
+    "queued_bytes": 0,
+}
+
+
+@pytest.mark.parametrize("name", sorted(READ_ONLY))
+def test_read_only_properties_refuse_assignment(tmp_path, name):
+    writer = VideoWriter(tmp_path / "ro.mp4", fps=25)
+    writer.write(gradient(20, 30))
+    before = getattr(writer, name)
+    with pytest.raises(AttributeError):
+        setattr(writer, name, READ_ONLY[name])
+    with pytest.raises(AttributeError):
+        delattr(writer, name)
+    assert getattr(writer, name) == before
+    writer.close()
+    assert (writer.frames, writer.frame_size, writer.fps) == (1, (30, 20), 25)
+    assert stream_info(tmp_path / "ro.mp4")["frames"] == 1
+
+
+def test_tiles_0_is_one_tile_per_encoder_thread_at_most_8(tmp_path, cartpole_frames):
+    """The encoder's output depends on the tiles, not the threads: `tiles=0` must give the
+    same bytes as the tile count it stands for, and decode."""
+    frames = cartpole_frames[:12]
+    automatic = {}
+    for threads, tiles in [(1, 1), (2, 2), (4, 4), (12, 8)]:
+        auto = tmp_path / f"threads{threads}-auto.mp4"
+        write_all(auto, frames, 50, threads=threads, tiles=0)
+        explicit = write_all(tmp_path / "explicit.mp4", frames, 50, threads=threads, tiles=tiles)
+        assert auto.read_bytes() == explicit.path.read_bytes(), (threads, tiles)
+        assert min_psnr(frames, decode(auto)) >= 44
+        automatic[threads] = auto.read_bytes()
+    # Each tile count makes a different file, so the comparisons above tell them apart.
+    assert len(set(automatic.values())) == 4
+
+
 def test_no_frames_writes_no_file(tmp_path):
     with VideoWriter(tmp_path / "empty.mp4") as writer:
         pass
