@@ -2673,14 +2673,15 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  // An unchanged block is coded whole, as a static skip; a partly changed
-  // one is split without trying it whole (rlvideo delta).
+  // An unchanged block is coded whole, as a static skip; one less than half
+  // changed is split without trying it whole (rlvideo delta).
   let change = crate::static_skip::block_change(ts, bsize, tile_bo);
   let must_split = is_square
     && (bsize > fi.partition_range.max
       || !has_cols
       || !has_rows
-      || (change == BlockChange::Mixed && bsize > fi.partition_range.min));
+      || (change == BlockChange::PartlyChanged
+        && bsize > fi.partition_range.min));
 
   let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
     if !must_split && change == BlockChange::Unchanged {
@@ -2757,7 +2758,7 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
     let mut partition_types = ArrayVec::<PartitionType, 3>::new();
     // A partly changed block only splits (rlvideo delta): its halves would
     // be partly changed too, and searched whole, as they cannot split again.
-    if change != BlockChange::Mixed
+    if !change.is_mixed()
       && (bsize
         <= fi
           .config
@@ -2961,14 +2962,15 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   debug_assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  // An unchanged block is coded whole, as a static skip; a partly changed
-  // one is split without trying it whole (rlvideo delta).
+  // An unchanged block is coded whole, as a static skip; one less than half
+  // changed is split without trying it whole (rlvideo delta).
   let change = crate::static_skip::block_change(ts, bsize, tile_bo);
   let must_split = is_square
     && (bsize > fi.partition_range.max
       || !has_cols
       || !has_rows
-      || (change == BlockChange::Mixed && bsize > fi.partition_range.min));
+      || (change == BlockChange::PartlyChanged
+        && bsize > fi.partition_range.min));
 
   let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
     if !must_split && change == BlockChange::Unchanged {

@@ -215,11 +215,26 @@ fn clear_changed_units_of_plane<T: Pixel>(
 pub(crate) enum BlockChange {
   /// Every 8x8 unit is unchanged: code the block whole, as a static skip.
   Unchanged,
-  /// Some units changed, some did not: split, so that the search runs
+  /// Less than half of the units changed: split, so that the search runs
   /// only on what changed.
-  Mixed,
+  PartlyChanged,
+  /// Some units are unchanged, at least half changed: search the block
+  /// whole too, as without static skip. Split down to 8x8 around what
+  /// changed, an object's edge, or the area it uncovered, is coded in 8x8
+  /// transforms: coarser than the larger blocks rav1e picks for it
+  /// otherwise, and the skip then repeated that picture until the next key
+  /// frame (faint ghosts of a CartPole's pole; +13% bytes at -0.4 dB on
+  /// 600 balanced CartPole frames).
+  MostlyChanged,
   /// Every unit changed, or static skip does not apply: search as usual.
   Changed,
+}
+
+impl BlockChange {
+  /// Whether some units changed and some did not.
+  pub(crate) const fn is_mixed(self) -> bool {
+    matches!(self, Self::PartlyChanged | Self::MostlyChanged)
+  }
 }
 
 /// Classifies the block by the current superblock's mask. Blocks under
@@ -246,18 +261,16 @@ pub(crate) fn block_change<T: Pixel>(
   if block == 0 {
     return BlockChange::Changed;
   }
-  match ts.static_mask & block {
-    unchanged if unchanged == block => BlockChange::Unchanged,
-    0 => BlockChange::Changed,
-    _ => BlockChange::Mixed,
+  let unchanged = ts.static_mask & block;
+  if unchanged == block {
+    BlockChange::Unchanged
+  } else if unchanged == 0 {
+    BlockChange::Changed
+  } else if 2 * unchanged.count_ones() > block.count_ones() {
+    BlockChange::PartlyChanged
+  } else {
+    BlockChange::MostlyChanged
   }
-}
-
-/// Whether every 8x8 unit of the block is unchanged.
-pub(crate) fn is_static_block<T: Pixel>(
-  ts: &TileStateMut<'_, T>, bsize: BlockSize, tile_bo: TileBlockOffset,
-) -> bool {
-  block_change(ts, bsize, tile_bo) == BlockChange::Unchanged
 }
 
 /// The mode decision for a static block: LAST, GLOBALMV (zero motion),
@@ -303,5 +316,104 @@ pub(crate) fn exempt_static_blocks_from_deblocking(
     deblock.deltas_enabled = true;
     deblock.delta_updates_enabled = true;
     deblock.mode_deltas = [-63, 0];
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::frame::FrameAlloc;
+  use crate::util::ChromaSampling;
+  use rand::{Rng, SeedableRng};
+  use rand_chacha::ChaCha8Rng;
+
+  fn random_frame(
+    rng: &mut ChaCha8Rng, width: usize, height: usize, cs: ChromaSampling,
+  ) -> Frame<u8> {
+    let mut frame = Frame::<u8>::new(width, height, cs);
+    for plane in frame.planes.iter_mut() {
+      let (w, h, stride) =
+        (plane.cfg.width, plane.cfg.height, plane.cfg.stride);
+      for y in 0..h {
+        for x in 0..w {
+          plane.data_origin_mut()[y * stride + x] = rng.random();
+        }
+      }
+    }
+    frame
+  }
+
+  /// Whether the 8x8 luma unit (ux, uy), with its chroma, differs between
+  /// `a` and `b`: every visible sample of every plane, compared one by one.
+  fn unit_differs(a: &Frame<u8>, b: &Frame<u8>, ux: usize, uy: usize) -> bool {
+    a.planes.iter().zip(b.planes.iter()).any(|(pa, pb)| {
+      let cfg = &pa.cfg;
+      let (w, h) = (8 >> cfg.xdec, 8 >> cfg.ydec);
+      (uy * h..((uy + 1) * h).min(cfg.height)).any(|y| {
+        (ux * w..((ux + 1) * w).min(cfg.width))
+          .any(|x| pa.p(x, y) != pb.p(x, y))
+      })
+    })
+  }
+
+  fn masks_of(
+    a: &Frame<u8>, b: &Frame<u8>, sb_cols: usize, sb_rows: usize,
+  ) -> Vec<u64> {
+    let mut masks = vec![u64::MAX; sb_cols * sb_rows];
+    for (cur, prev) in a.planes.iter().zip(b.planes.iter()) {
+      clear_changed_units_of_plane(cur, prev, sb_cols, &mut masks);
+    }
+    masks
+  }
+
+  /// The per-superblock masks against a naive per-unit comparison, on random
+  /// frames with single-sample changes in every plane, odd sizes, 4:2:0 and
+  /// 4:4:4: a change in any sample clears exactly its unit's bit.
+  #[test]
+  fn static_map_matches_a_naive_comparison() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for &(width, height) in
+      &[(161, 97), (130, 70), (64, 64), (17, 9), (600, 400)]
+    {
+      for cs in [ChromaSampling::Cs420, ChromaSampling::Cs444] {
+        let before = random_frame(&mut rng, width, height, cs);
+        let sb_cols = width.div_ceil(64);
+        let sb_rows = height.div_ceil(64);
+        assert!(masks_of(&before, &before.clone(), sb_cols, sb_rows)
+          .iter()
+          .all(|&m| m == u64::MAX));
+        for trial in 0..60 {
+          let mut after = before.clone();
+          let plane = trial % 3;
+          let cfg = after.planes[plane].cfg.clone();
+          // Corners and last rows and columns as well as random samples.
+          let (x, y) = match trial / 3 {
+            0 => (cfg.width - 1, cfg.height - 1),
+            1 => (cfg.width - 1, 0),
+            2 => (0, cfg.height - 1),
+            _ => {
+              (rng.random_range(0..cfg.width), rng.random_range(0..cfg.height))
+            }
+          };
+          let old = after.planes[plane].p(x, y);
+          after.planes[plane].data_origin_mut()[y * cfg.stride + x] =
+            old.wrapping_add(rng.random_range(1..=255));
+          let masks = masks_of(&after, &before, sb_cols, sb_rows);
+          for uy in 0..height.div_ceil(8) {
+            for ux in 0..width.div_ceil(8) {
+              let bit = (uy % 8) * 8 + ux % 8;
+              let unchanged =
+                masks[(uy / 8) * sb_cols + ux / 8] >> bit & 1 != 0;
+              assert_eq!(
+                unchanged,
+                !unit_differs(&after, &before, ux, uy),
+                "{width}x{height} {cs:?}: plane {plane} ({x}, {y}) changed, \
+                 unit ({ux}, {uy})"
+              );
+            }
+          }
+        }
+      }
+    }
   }
 }
