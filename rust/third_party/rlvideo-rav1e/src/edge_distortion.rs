@@ -65,3 +65,47 @@ where
   }
   sum
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::frame::{AsRegion, Plane};
+  use rand::{Rng, SeedableRng};
+  use rand_chacha::ChaCha8Rng;
+
+  /// With unit weights, the partial chunks' error is the error of every
+  /// pixel of the region less that of its whole 4x4 chunks, for every
+  /// width and height up to 19 (so 1-3 leftover columns and rows, and none).
+  #[test]
+  fn partial_chunks_are_what_whole_chunks_leave_out() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut a = Plane::<u8>::new(32, 32, 0, 0, 0, 0);
+    let mut b = Plane::<u8>::new(32, 32, 0, 0, 0, 0);
+    for (pa, pb) in a.data.iter_mut().zip(b.data.iter_mut()) {
+      *pa = rng.random();
+      *pb = rng.random();
+    }
+    let squared = |x: usize, y: usize| {
+      let d = i64::from(a.p(x, y)) - i64::from(b.p(x, y));
+      (d * d) as u64
+    };
+    for h in 1..20 {
+      for w in 1..20 {
+        let all: u64 = (0..h)
+          .flat_map(|y| (0..w).map(move |x| (x, y)))
+          .map(|(x, y)| squared(x, y))
+          .sum();
+        let (whole_w, whole_h) = (w / CHUNK * CHUNK, h / CHUNK * CHUNK);
+        let whole: u64 = (0..whole_h)
+          .flat_map(|y| (0..whole_w).map(move |x| (x, y)))
+          .map(|(x, y)| squared(x, y))
+          .sum();
+        let partial =
+          partial_chunks_sse(&a.as_region(), &b.as_region(), w, h, |_, _| {
+            DistortionScale::default()
+          });
+        assert_eq!(partial.0, all - whole, "{w}x{h}");
+      }
+    }
+  }
+}
