@@ -238,50 +238,61 @@ def balanced_cartpole(count: int) -> list[np.ndarray]:
     return frames
 
 
-def test_unchanged_regions_of_a_real_render_never_drift(tmp_path: Path) -> None:
-    """In a balanced CartPole episode, an 8x8 block whose source did not change since the
-    previous frame, and none of whose neighbours changed either (those may take a changed
-    block's deblocking), is never further from the source than it was."""
+def test_unchanged_regions_of_a_real_render_repeat_exactly(tmp_path: Path) -> None:
+    """In a balanced CartPole episode, every 8x8 block of a 64x64 superblock where nothing
+    changed since the previous frame, and nothing in the superblocks around it either, is
+    repeated exactly: its decoded pixels are the previous frame's, so it cannot drift. (Near a
+    change, blocks may be coded again with it, when at least half of a block changed and it is
+    tried whole, and take its deblocking: there rav1e's search may trade a little error of an
+    unchanged part, 46 times in these 120 frames, where rav1e without static skip did so 861
+    times; `test_no_ghosts_between_key_frames` bounds what that costs.)"""
     frames = balanced_cartpole(120)
     decoded = encode_decode(frames, tmp_path / "skip.mp4", threads=1, tiles=1)
-    previous_errors = block_errors(decoded[0], frames[0])
     for t in range(1, len(frames)):
-        errors = block_errors(decoded[t], frames[t])
-        changed = block_errors(frames[t], frames[t - 1]) > 0
+        changed = block_errors(frames[t], frames[t - 1], 64) > 0
         near_change = np.zeros_like(changed)
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
-                near_change |= np.roll(np.roll(changed, dy, 0), dx, 1)
-        worse = np.argwhere(~near_change & (errors > previous_errors))
-        assert worse.size == 0, f"frame {t}: unchanged blocks {worse.tolist()[:5]} drifted"
-        previous_errors = errors
+                shifted = np.zeros_like(changed)
+                shifted[
+                    max(dy, 0) : changed.shape[0] + min(dy, 0),
+                    max(dx, 0) : changed.shape[1] + min(dx, 0),
+                ] = changed[
+                    max(-dy, 0) : changed.shape[0] - max(dy, 0),
+                    max(-dx, 0) : changed.shape[1] - max(dx, 0),
+                ]
+                near_change |= shifted
+        repeated = block_errors(decoded[t], decoded[t - 1], 64) == 0
+        moved = np.argwhere(~near_change & ~repeated)
+        assert moved.size == 0, f"frame {t}: unchanged superblocks {moved.tolist()[:5]} moved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 27): the skip repeats a block coded once, coarsely; measured 48.81 dB "
-    "in frames 0-59, 47.83 dB in 180-239, 49.48 after the key frame",
-)
 def test_no_ghosts_between_key_frames(tmp_path: Path) -> None:
-    """A 600-frame balanced CartPole episode (key frames every 240): quality does not decay
-    between key frames, as it did when a block an object left was coded once, coarsely, and
-    then repeated (faint ghosts of the pole) until the next key frame. The last 60 frames
-    before a key frame are within 0.3 dB of the first 60 after it, and the mean within 0.3 dB
-    of the same encode without the skip."""
+    """A 600-frame balanced CartPole episode (key frames every 240): no 60-frame stretch is
+    more than 0.3 dB below the same stretch without the skip, and neither is the mean. When
+    blocks the pole had just left were split down to 8x8 and coded coarsely, the skip repeated
+    them (faint ghosts of the pole) until the next key frame: frames 60-119 were 0.79 dB below
+    the encode without the skip, 180-239 0.44 dB. (PSNR itself moves with the content: without
+    the skip it is 49.0 dB in frames 0-59 and 48.3 dB in 180-239 of this episode.)"""
     frames = balanced_cartpole(600)
 
-    def chunk_means(decoded: list[np.ndarray]) -> np.ndarray:
-        errors = [
-            np.mean((d.astype(np.float64) - f.astype(np.float64)) ** 2)
-            for d, f in zip(decoded, frames)
-        ]
-        return np.array(
-            [10 * np.log10(255**2 / max(np.mean(errors[i : i + 60]), 1e-9)) for i in (0, 180)]
-        ), 10 * np.log10(255**2 / np.mean(errors))
+    def psnrs(decoded: list[np.ndarray]) -> tuple[np.ndarray, float]:
+        errors = np.array(
+            [
+                np.mean((d.astype(np.float64) - f.astype(np.float64)) ** 2)
+                for d, f in zip(decoded, frames)
+            ]
+        )
+        chunks = errors.reshape(-1, 60).mean(1)
+        return 10 * np.log10(255**2 / chunks), float(10 * np.log10(255**2 / errors.mean()))
 
-    (first, last), mean = chunk_means(encode_decode(frames, tmp_path / "s.mp4", threads=1))
-    _, mean_without = chunk_means(
+    chunks, mean = psnrs(encode_decode(frames, tmp_path / "s.mp4", threads=1))
+    chunks_without, mean_without = psnrs(
         encode_decode(frames, tmp_path / "n.mp4", threads=1, static_skip=False)
     )
-    assert last >= first - 0.3, f"PSNR decays between key frames: {first:.2f} -> {last:.2f} dB"
+    worst = int(np.argmin(chunks - chunks_without))
+    assert chunks[worst] >= chunks_without[worst] - 0.3, (
+        f"frames {60 * worst}-{60 * worst + 59}: {chunks[worst]:.2f} dB, "
+        f"without the skip {chunks_without[worst]:.2f}"
+    )
     assert mean >= mean_without - 0.3, f"mean PSNR {mean:.2f} dB, without skip {mean_without:.2f}"
