@@ -1,6 +1,7 @@
 //! Our rav1e fork (`rlvideo-rav1e`, imported as `rav1e`) with `static_skip` off must write
 //! exactly the bytes crates.io rav1e 0.8.1 writes, so every measurement made before the fork
-//! still holds and the delta stays confined to the new setting.
+//! still holds and the delta stays confined to the new settings (`static_skip` and
+//! `exact_edge_distortion`, both off unless set).
 
 /// One encoder configuration, applied identically through both crates.
 #[derive(Clone, Copy, Debug)]
@@ -12,6 +13,10 @@ struct Case {
     low_latency: bool,
     width: usize,
     height: usize,
+    /// Full-resolution chroma (AV1 High profile) instead of 4:2:0.
+    cs444: bool,
+    /// rav1e's worker threads (tiles are coded in parallel with more than one).
+    threads: usize,
 }
 
 const CASES: &[Case] = &[
@@ -22,6 +27,8 @@ const CASES: &[Case] = &[
         low_latency: true,
         width: 200,
         height: 136,
+        cs444: false,
+        threads: 1,
     },
     Case {
         speed: 10,
@@ -30,6 +37,8 @@ const CASES: &[Case] = &[
         low_latency: true,
         width: 160,
         height: 210,
+        cs444: false,
+        threads: 1,
     },
     Case {
         speed: 10,
@@ -38,6 +47,8 @@ const CASES: &[Case] = &[
         low_latency: true,
         width: 200,
         height: 136,
+        cs444: false,
+        threads: 1,
     },
     Case {
         speed: 6,
@@ -46,15 +57,46 @@ const CASES: &[Case] = &[
         low_latency: false,
         width: 96,
         height: 80,
+        cs444: false,
+        threads: 1,
+    },
+    Case {
+        speed: 10,
+        rl_tuning: true,
+        tiles: 2,
+        low_latency: true,
+        width: 161,
+        height: 97,
+        cs444: true,
+        threads: 2,
+    },
+    Case {
+        speed: 10,
+        rl_tuning: true,
+        tiles: 4,
+        low_latency: true,
+        width: 200,
+        height: 136,
+        cs444: false,
+        threads: 2,
     },
 ];
 
 const FRAMES: usize = 12;
 
+/// The size of each chroma plane.
+fn chroma_size(width: usize, height: usize, cs444: bool) -> (usize, usize) {
+    if cs444 {
+        (width, height)
+    } else {
+        (width.div_ceil(2), height.div_ceil(2))
+    }
+}
+
 /// Screen-like frames: a flat background, a still bar, and a square that moves on some
 /// frames only, so that static and changing blocks both occur.
-fn planes(width: usize, height: usize, t: usize) -> [Vec<u8>; 3] {
-    let (cw, ch) = (width.div_ceil(2), height.div_ceil(2));
+fn planes(width: usize, height: usize, cs444: bool, t: usize) -> [Vec<u8>; 3] {
+    let (cw, ch) = chroma_size(width, height, cs444);
     let mut y = vec![16u8; width * height];
     let mut u = vec![128u8; cw * ch];
     let v = vec![128u8; cw * ch];
@@ -72,7 +114,7 @@ fn planes(width: usize, height: usize, t: usize) -> [Vec<u8>; 3] {
 }
 
 /// Frames where every pixel changes every frame (seeded xorshift noise).
-fn noise_planes(width: usize, height: usize, t: usize) -> [Vec<u8>; 3] {
+fn noise_planes(width: usize, height: usize, cs444: bool, t: usize) -> [Vec<u8>; 3] {
     let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (t as u64 + 1);
     let mut next = move || {
         state ^= state << 13;
@@ -80,7 +122,7 @@ fn noise_planes(width: usize, height: usize, t: usize) -> [Vec<u8>; 3] {
         state ^= state << 17;
         (state >> 24) as u8
     };
-    let (cw, ch) = (width.div_ceil(2), height.div_ceil(2));
+    let (cw, ch) = chroma_size(width, height, cs444);
     [
         (0..width * height).map(|_| next()).collect(),
         (0..cw * ch).map(|_| next()).collect(),
@@ -110,7 +152,11 @@ macro_rules! encode_with {
             width: case.width,
             height: case.height,
             time_base: Rational::new(1, 30),
-            chroma_sampling: ChromaSampling::Cs420,
+            chroma_sampling: if case.cs444 {
+                ChromaSampling::Cs444
+            } else {
+                ChromaSampling::Cs420
+            },
             quantizer: 120,
             max_key_frame_interval: 8,
             low_latency: case.low_latency,
@@ -120,7 +166,7 @@ macro_rules! encode_with {
         };
         let mut ctx: Context<u8> = Config::new()
             .with_encoder_config(config)
-            .with_threads(1)
+            .with_threads(case.threads)
             .new_context()
             .expect("valid configuration");
         let mut packets = Vec::new();
@@ -134,7 +180,7 @@ macro_rules! encode_with {
         };
         for t in 0..FRAMES {
             let mut frame = ctx.new_frame();
-            let data = $content(case.width, case.height, t);
+            let data = $content(case.width, case.height, case.cs444, t);
             for (plane, src) in frame.planes.iter_mut().zip(&data) {
                 let stride = if plane.cfg.xdec == 0 {
                     case.width
