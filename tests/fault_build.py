@@ -10,7 +10,10 @@ worker.rs, `injected_fault`):
 - ``rlvideo-slow-encoder-ms-N``: the encoder thread takes N ms more over every frame, which
   keeps that frame's bytes in `memory_budget` meanwhile. Waits for the encoder (a `write`
   that waits for room, `close()`) then last as long as a test needs, however fast this
-  machine encodes.
+  machine encodes;
+- ``rlvideo-dump-reconstruction``: rav1e's reconstruction of every frame is written beside the
+  video (``<name>.recon``: each frame's Y, U and V planes at the coded size), to compare with
+  what decoders show.
 """
 
 from __future__ import annotations

@@ -26,6 +26,10 @@ pub(crate) const MIN_CODED_DIMENSION: usize = 16;
 pub(crate) struct EncodedPacket {
     pub data: Vec<u8>,
     pub keyframe: bool,
+    /// rav1e's own reconstruction of the frame, which every decoder must reproduce exactly
+    /// (the `fault-injection` build's tests compare them).
+    #[cfg(feature = "fault-injection")]
+    pub reconstruction: Option<Arc<rav1e::prelude::Frame<u8>>>,
 }
 
 /// A rav1e context for frames of one size.
@@ -123,6 +127,8 @@ impl Encoder {
                 Ok(packet) => sink(EncodedPacket {
                     keyframe: packet.frame_type == FrameType::KEY,
                     data: packet.data,
+                    #[cfg(feature = "fault-injection")]
+                    reconstruction: packet.rec,
                 })?,
                 Err(EncoderStatus::Encoded) => continue,
                 Err(EncoderStatus::NeedMoreData | EncoderStatus::LimitReached) => return Ok(()),

@@ -133,6 +133,17 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
     let mut encoder: Option<Encoder> = None;
     #[cfg(feature = "fault-injection")]
     let (fault, mut received) = (injected_fault(&job.final_path), 0u64);
+    #[cfg(feature = "fault-injection")]
+    let mut reconstruction = match fault {
+        Some(Fault::DumpReconstruction) => {
+            let path = job.final_path.with_extension("recon");
+            Some(
+                std::fs::File::create(&path)
+                    .map_err(|e| Error::io("cannot create the reconstruction dump", &path, e))?,
+            )
+        }
+        _ => None,
+    };
     for frame in job.frames.iter() {
         #[cfg(feature = "fault-injection")]
         {
@@ -196,7 +207,15 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
             }
         };
         job.budget.release(bytes);
-        enc.drain(|packet| mux_one(&mut muxer, &job.encoded, &packet))?;
+        #[cfg(feature = "fault-injection")]
+        let dims = enc.dims;
+        enc.drain(|packet| {
+            #[cfg(feature = "fault-injection")]
+            if let Some(file) = reconstruction.as_mut() {
+                dump_reconstruction(file, &packet, dims)?;
+            }
+            mux_one(&mut muxer, &job.encoded, &packet)
+        })?;
     }
     let Some(mut enc) = encoder else {
         return Ok(Summary {
@@ -209,7 +228,15 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
         });
     };
     enc.flush();
-    enc.drain(|packet| mux_one(&mut muxer, &job.encoded, &packet))?;
+    #[cfg(feature = "fault-injection")]
+    let dims = enc.dims;
+    enc.drain(|packet| {
+        #[cfg(feature = "fault-injection")]
+        if let Some(file) = reconstruction.as_mut() {
+            dump_reconstruction(file, &packet, dims)?;
+        }
+        mux_one(&mut muxer, &job.encoded, &packet)
+    })?;
     let frames = muxer.samples();
     let bytes = muxer.finish(enc.dims, job.rate)?;
     Ok(Summary {
@@ -240,10 +267,14 @@ enum Fault {
     /// Take N milliseconds more over every frame (tests of waits that must not depend on
     /// how fast this machine encodes).
     Slow(u64),
+    /// Write rav1e's reconstruction of every frame beside the video (`<name>.recon`: each
+    /// frame's Y, U and V planes at the coded size, rows without padding), for tests that
+    /// compare it with what decoders show.
+    DumpReconstruction,
 }
 
-/// The fault a file name asks for: "rlvideo-fail-encoder-at-N", "rlvideo-panic-encoder-at-N"
-/// or "rlvideo-slow-encoder-ms-N".
+/// The fault a file name asks for: "rlvideo-fail-encoder-at-N", "rlvideo-panic-encoder-at-N",
+/// "rlvideo-slow-encoder-ms-N" or "rlvideo-dump-reconstruction".
 #[cfg(feature = "fault-injection")]
 fn injected_fault(path: &Path) -> Option<Fault> {
     let name = path.file_name()?.to_str()?;
@@ -258,6 +289,35 @@ fn injected_fault(path: &Path) -> Option<Fault> {
         .map(Fault::Fail)
         .or_else(|| frame_after("rlvideo-panic-encoder-at-").map(Fault::Panic))
         .or_else(|| frame_after("rlvideo-slow-encoder-ms-").map(Fault::Slow))
+        .or_else(|| {
+            name.contains("rlvideo-dump-reconstruction")
+                .then_some(Fault::DumpReconstruction)
+        })
+}
+
+/// Appends the packet's reconstructed frame, cropped to the coded size of `dims` (rav1e's
+/// planes are allocated in whole 8x8 blocks), to `file` (`Fault::DumpReconstruction`).
+#[cfg(feature = "fault-injection")]
+fn dump_reconstruction(
+    file: &mut std::fs::File,
+    packet: &EncodedPacket,
+    dims: crate::mux::Dimensions,
+) -> Result<()> {
+    use std::io::Write;
+    let frame = packet
+        .reconstruction
+        .as_ref()
+        .ok_or_else(|| Error::Encoder("rav1e returned no reconstruction".into()))?;
+    for plane in &frame.planes {
+        let (xdec, ydec) = (plane.cfg.xdec, plane.cfg.ydec);
+        let width = (dims.coded_width + xdec) >> xdec;
+        let height = (dims.coded_height + ydec) >> ydec;
+        for row in plane.rows_iter().take(height) {
+            file.write_all(&row[..width])
+                .map_err(|e| Error::Encoder(format!("cannot dump the reconstruction: {e}")))?;
+        }
+    }
+    Ok(())
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
