@@ -144,6 +144,14 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
         }
         _ => None,
     };
+    // Every packet: into the file (and, in the test-only build, its reconstruction beside it).
+    let mut deliver = |packet: EncodedPacket, _dims: crate::mux::Dimensions| -> Result<()> {
+        #[cfg(feature = "fault-injection")]
+        if let Some(file) = reconstruction.as_mut() {
+            dump_reconstruction(file, &packet, _dims)?;
+        }
+        mux_one(&mut muxer, &job.encoded, &packet)
+    };
     for frame in job.frames.iter() {
         #[cfg(feature = "fault-injection")]
         {
@@ -207,15 +215,8 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
             }
         };
         job.budget.release(bytes);
-        #[cfg(feature = "fault-injection")]
         let dims = enc.dims;
-        enc.drain(|packet| {
-            #[cfg(feature = "fault-injection")]
-            if let Some(file) = reconstruction.as_mut() {
-                dump_reconstruction(file, &packet, dims)?;
-            }
-            mux_one(&mut muxer, &job.encoded, &packet)
-        })?;
+        enc.drain(|packet| deliver(packet, dims))?;
     }
     let Some(mut enc) = encoder else {
         return Ok(Summary {
@@ -228,15 +229,8 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
         });
     };
     enc.flush();
-    #[cfg(feature = "fault-injection")]
     let dims = enc.dims;
-    enc.drain(|packet| {
-        #[cfg(feature = "fault-injection")]
-        if let Some(file) = reconstruction.as_mut() {
-            dump_reconstruction(file, &packet, dims)?;
-        }
-        mux_one(&mut muxer, &job.encoded, &packet)
-    })?;
+    enc.drain(|packet| deliver(packet, dims))?;
     let frames = muxer.samples();
     let bytes = muxer.finish(enc.dims, job.rate)?;
     Ok(Summary {
