@@ -51,6 +51,11 @@ impl ByteBudget {
         })
     }
 
+    /// True once `close` was called.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
     /// Waits up to `timeout` for `close`; true once the consumer is gone.
     pub fn wait_closed(&self, timeout: Duration) -> bool {
         self.wait_until(timeout, |s| s.closed)

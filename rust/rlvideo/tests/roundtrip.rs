@@ -388,6 +388,28 @@ fn end_input_finishes_in_the_background() {
     assert_eq!(writer.finish().unwrap().frames, 10);
 }
 
+#[test]
+fn is_finished_agrees_with_wait_finished() {
+    // Both must read the same signal: `wait_finished` returning true while
+    // `is_finished` still said false (the thread not yet returned) broke a doctest in CI;
+    // 300 videos made the old code fail here within the first few.
+    let _deadline = Deadline::start();
+    let dir = TempDir::new();
+    let pixels = gradient(16, 16, 0);
+    for i in 0..300 {
+        let path = dir.path().join(format!("agree-{i}.mp4"));
+        let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
+        writer
+            .write(FrameRef::packed(&pixels, 16, 16, PixelFormat::Rgb).unwrap())
+            .unwrap();
+        writer.end_input();
+        assert!(writer.wait_finished(std::time::Duration::from_secs(60)));
+        assert!(writer.is_finished(), "video {i}: wait_finished said done");
+        assert!(path.exists(), "video {i}: the file is final once finished");
+        assert_eq!(writer.finish().unwrap().frames, 1);
+    }
+}
+
 #[cfg(feature = "fault-injection")]
 #[test]
 fn an_encoder_failure_surfaces_from_write_or_finish_and_leaves_no_file() {
