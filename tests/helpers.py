@@ -65,6 +65,17 @@ def min_psnr(expected: list[np.ndarray], decoded: list[np.ndarray]) -> float:
     return min(psnr(e, d) for e, d in zip(expected, decoded))
 
 
+def play(env: Any, steps: int, seed: int = 0) -> None:
+    """Random CartPole actions for `steps` steps from a seeded reset, resetting each time an
+    episode ends."""
+    rng = np.random.default_rng(seed)
+    env.reset(seed=seed)
+    for _ in range(steps):
+        *_, terminated, truncated, _ = env.step(int(rng.integers(2)))
+        if terminated or truncated:
+            env.reset()
+
+
 def gradient(height: int, width: int, t: int = 0) -> np.ndarray:
     """A smooth RGB image (about two levels per pixel at most) that drifts with t."""
     y, x = np.mgrid[0:height, 0:width].astype(np.float64)

@@ -21,7 +21,7 @@ import pytest
 
 import rlvideo
 from rlvideo import RecordVideo, save_video
-from tests.helpers import decode, min_psnr, stream_info
+from tests.helpers import decode, min_psnr, play, stream_info
 
 HAS_MOVIEPY = importlib.util.find_spec("moviepy") is not None
 HAS_SB3 = importlib.util.find_spec("stable_baselines3") is not None
@@ -49,15 +49,6 @@ class KeepRenders(gym.Wrapper):
         frame = self.env.render()
         self.renders.append(np.array(frame))
         return frame
-
-
-def play(env: gym.Env, steps: int, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    env.reset(seed=seed)
-    for _ in range(steps):
-        *_, terminated, truncated, _ = env.step(int(rng.integers(2)))
-        if terminated or truncated:
-            env.reset()
 
 
 def videos_in(folder: Path) -> list[Path]:

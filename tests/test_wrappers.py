@@ -19,18 +19,9 @@ from gymnasium.utils.save_video import save_video as gym_save_video
 
 import rlvideo
 from rlvideo import RecordVideo, capped_cubic_video_schedule, save_video
-from tests.helpers import decode, min_psnr, stream_info
+from tests.helpers import decode, min_psnr, play, stream_info
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def play(env: gym.Env, steps: int, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    env.reset(seed=seed)
-    for _ in range(steps):
-        *_, terminated, truncated, _ = env.step(int(rng.integers(2)))
-        if terminated or truncated:
-            env.reset()
 
 
 @pytest.mark.parametrize("render_mode", [None, "human", "ansi"])
