@@ -12,8 +12,8 @@ cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 # The crate's pages (its README is the front page) without a warning.
 RUSTDOCFLAGS="-D warnings" cargo doc --release --quiet --no-deps -p rlvideo
-.venv/bin/ruff check python tests benchmarks scripts
-.venv/bin/ruff format --check python tests benchmarks scripts
+.venv/bin/ruff check python tests benchmarks scripts demo
+.venv/bin/ruff format --check python tests benchmarks scripts demo
 
 step "cargo test (release: rav1e is tens of times slower unoptimised)"
 cargo test --release --workspace
