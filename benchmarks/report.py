@@ -1,4 +1,5 @@
-"""Print the README's results table from a pytest-benchmark JSON file, and draw its figures
+"""Print the results tables from a pytest-benchmark JSON file (the documentation's Performance
+page shows the same tables, `tables()`, of the committed results), and draw its figures
 (benchmarks/figures.py) next to that file:
 
     python -m benchmarks.report results.json
@@ -295,10 +296,10 @@ def sweep(r: Results) -> Iterator[str]:
         )
 
 
-def main(path: str) -> None:
-    r = Results(json.loads(Path(path).read_text()))
-    print("| Measure | rlvideo | Peer | Ratio | Target | Met |")
-    print("|---|---|---|---|---|---|")
+def tables(r: Results) -> Iterator[str]:
+    """The results as Markdown: the ratio table, then the detail tables, then the machine."""
+    yield "| Measure | rlvideo | Peer | Ratio | Target | Met |"
+    yield "|---|---|---|---|---|---|"
     for section in (
         handoff,
         throughput,
@@ -308,17 +309,22 @@ def main(path: str) -> None:
         compression,
         wrapper_overhead,
     ):
-        for line in section(r):
-            print(line)
+        yield from section(r)
     cpu_title = "Encoder CPU, one thread, 300 frames per clip (least CPU of 3 rounds):"
     curve_title = "Speed x quantizer curve (300 CartPole frames, 600x400, 2 threads):"
     for title, table in ((cpu_title, encoder_cpu_detail), (curve_title, sweep)):
         lines = list(table(r))
         if lines:
-            print(f"\n{title}\n")
-            print("\n".join(lines))
+            yield f"\n{title}\n"
+            yield from lines
     cpu = r.machine.get("cpu", {}).get("brand_raw", "unknown CPU")
-    print(f"\nMachine: {cpu}, {r.machine.get('cpu', {}).get('count', '?')} cores.")
+    yield f"\nMachine: {cpu}, {r.machine.get('cpu', {}).get('count', '?')} cores."
+
+
+def main(path: str) -> None:
+    r = Results(json.loads(Path(path).read_text()))
+    for line in tables(r):
+        print(line)
     from benchmarks.figures import draw_all
 
     for figure in draw_all(r, Path(path).parent):

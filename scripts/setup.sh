@@ -35,8 +35,8 @@ if [ "$extras" = test ]; then
     .venv/bin/python -m pip install -q "maturin>=1.7,<2" ziglang
     scripts/build_wheel.sh
     wheel=$(ls target/dist/rlvideo-*-cp39-abi3-manylinux*.whl)
-    echo "==> installing $(basename "$wheel")[test] into .venv"
-    .venv/bin/python -m pip install -q "$wheel[test]"
+    echo "==> installing $(basename "$wheel")[test,docs] into .venv"
+    .venv/bin/python -m pip install -q "$wheel[test,docs]"
     # Same version number as the last run's wheel: make pip replace it.
     .venv/bin/python -m pip install -q --force-reinstall --no-deps "$wheel"
 else

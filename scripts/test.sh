@@ -12,8 +12,8 @@ cargo fmt --all -- --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 # The crate's pages (its README is the front page) without a warning.
 RUSTDOCFLAGS="-D warnings" cargo doc --release --quiet --no-deps -p rlvideo
-.venv/bin/ruff check python tests benchmarks scripts demo
-.venv/bin/ruff format --check python tests benchmarks scripts demo
+.venv/bin/ruff check python tests benchmarks scripts demo docs/hooks
+.venv/bin/ruff format --check python tests benchmarks scripts demo docs/hooks
 
 step "cargo test (release: rav1e is tens of times slower unoptimised)"
 cargo test --release --workspace
@@ -53,6 +53,10 @@ step "the README's first command, scripts/demo.sh, on the .venv setup.sh made (n
 # RLVIDEO_SKIP_SETUP=1: demo.sh's own setup step (setup.sh demo, a build from source) is the
 # one part not run here; the decoded videos are checked (scripts/check_demo.py).
 .venv/bin/python scripts/check_demo.py
+step "the documentation site: every warning, broken link or anchor is an error"
+# The API reference is read from python/rlvideo and _native.pyi by static analysis: no build.
+# Not --quiet: with it, mkdocs 1.6 no longer counts warnings and --strict passes anyway.
+NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir "$(mktemp -d)/site"
 step "the release workflow for the platforms this machine cannot build"
 .venv/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 .venv/bin/zizmor --offline --quiet .github/workflows/
