@@ -28,7 +28,8 @@ def summary_lines(report: Report) -> list[str]:
         f"{frames} frames, {total_bytes / 1024:.1f} KiB ({sizes} KiB)",
         f"time: {report.total_seconds:.2f} s in all; {report.env_seconds:.2f} s in the env's "
         f"step/reset; {report.render_seconds:.2f} s in env.render() drawing the frames (the "
-        f"env's work, the same under any recorder); {recording:.2f} s in rlvideo: "
+        f"env's work, pygame's start-up included, the same under any recorder); "
+        f"{recording:.2f} s in rlvideo: "
         f"{report.wrapper_seconds:.2f} s in RecordVideo handing frames to the encoder + "
         f"{report.close_seconds:.2f} s waiting in close() for the last video",
     ]
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         for item in report.recorded
         if item.path is not None
     ]
-    gallery = write_gallery(args.video_folder, shown, " ".join(lines))
+    gallery = write_gallery(args.video_folder, shown, lines)
     print("summary: " + "\n         ".join(lines))
     print(f"gallery: {gallery.resolve()} (open it in a browser: the videos play side by side)")
     return 0

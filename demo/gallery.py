@@ -35,7 +35,7 @@ figcaption {{ margin-top: .3rem; }}
 </style></head>
 <body>
 <h1>CartPole-v1, learning with the cross-entropy method</h1>
-<p>{summary}</p>
+{summary}
 <div class="row">
 {figures}
 </div>
@@ -67,8 +67,9 @@ _FIGURE = """<figure>
 </figure>"""
 
 
-def write_gallery(folder: Path, shown: list[Shown], summary: str) -> Path:
-    """Write `folder/index.html` for `shown` (in order, left to right) and return its path."""
+def write_gallery(folder: Path, shown: list[Shown], summary: list[str]) -> Path:
+    """Write `folder/index.html` for `shown` (in order, left to right), under the `summary`
+    lines, and return its path."""
     figures = "\n".join(
         _FIGURE.format(
             src=html.escape(item.file),
@@ -81,5 +82,6 @@ def write_gallery(folder: Path, shown: list[Shown], summary: str) -> Path:
         for item in shown
     )
     page = folder / "index.html"
-    page.write_text(_PAGE.format(summary=html.escape(summary), figures=figures))
+    paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in summary)
+    page.write_text(_PAGE.format(summary=paragraphs, figures=figures))
     return page
