@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rlvideo._recorder import VideoRecorder
+from rlvideo._series import VideoSeries
 from tests.helpers import stream_info
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,7 @@ def test_record_video_raises_from_step_then_records_the_next_episode(tmp_path):
 
 
 def record_four_videos(
-    recorder: VideoRecorder, errors: list[BaseException], started: Callable[[int], object]
+    recorder: VideoSeries, errors: list[BaseException], started: Callable[[int], object]
 ) -> None:
     """Four 20-frame noise videos, queued faster than they encode; `started(i)` runs once
     video i's writer exists. Errors raised while recording (a finished video collected by
@@ -150,7 +150,7 @@ def record_four_videos(
 
 def test_close_finishes_every_video_before_raising_the_first_failure(tmp_path):
     saved: list[str] = []
-    recorder = VideoRecorder(str(tmp_path), 30, {"static_skip": False}, saved.append)
+    recorder = VideoSeries(str(tmp_path), 30, {"static_skip": False}, saved.append)
     errors: list[BaseException] = []
 
     def block_final_name(i: int) -> None:
@@ -179,7 +179,7 @@ def test_a_raising_callback_does_not_stop_the_other_videos(tmp_path):
         if len(calls) == 1:
             raise RuntimeError("upload failed")
 
-    recorder = VideoRecorder(str(tmp_path), 30, {"static_skip": False}, upload)
+    recorder = VideoSeries(str(tmp_path), 30, {"static_skip": False}, upload)
     errors: list[BaseException] = []
     record_four_videos(recorder, errors, lambda i: None)
     try:
@@ -200,7 +200,7 @@ def test_ctrl_c_in_a_callback_is_raised_after_the_other_videos_are_saved(tmp_pat
         if len(calls) == 2:
             raise KeyboardInterrupt  # as if Ctrl-C landed while the callback ran
 
-    recorder = VideoRecorder(str(tmp_path), 30, {"static_skip": False}, interrupted_upload)
+    recorder = VideoSeries(str(tmp_path), 30, {"static_skip": False}, interrupted_upload)
     errors: list[BaseException] = []
     record_four_videos(recorder, errors, lambda i: None)
     assert errors == [] and len(recorder.pending) >= 2, "needs videos still encoding"

@@ -6,13 +6,15 @@ from collections.abc import Callable
 from typing import Any, Generic, SupportsFloat
 
 import gymnasium as gym
+from gymnasium import logger
 from gymnasium.core import ActType, ObsType
 
-from rlvideo._recorder import RecordingWrapperMixin, VideoCallback, check_render_mode, warn
+from rlvideo._gymnasium import GymnasiumRecording, check_render_mode
+from rlvideo._series import VideoCallback
 
 
 class RecordVideo(
-    RecordingWrapperMixin,
+    GymnasiumRecording,
     gym.Wrapper[ObsType, ActType, ObsType, ActType],
     Generic[ObsType, ActType],
     gym.utils.RecordConstructorArgs,
@@ -96,7 +98,7 @@ class RecordVideo(
         frame = self.env.render()
         if isinstance(frame, list):
             if len(frame) == 0:
-                warn(
+                logger.warn(
                     "Trying to capture render frame but 'env.render()' has just been called. "
                     "The frame cannot be captured."
                 )
@@ -112,27 +114,13 @@ class RecordVideo(
     ) -> tuple[ObsType, dict[str, Any]]:
         """Reset the environment and eventually start a new recording."""
         obs, info = super().reset(seed=seed, options=options)
-        self.episode_id += 1
-        if self.recording and self.video_length == float("inf"):
-            self.stop_recording()
-        if self.episode_trigger and self.episode_trigger(self.episode_id):
-            self.start_recording(f"{self.name_prefix}-episode-{self.episode_id}")
-        recorder = self._recorder
-        if recorder.recording:
-            self._capture_frame()
-        if recorder.pending:
-            recorder.poll()
+        self._schedule.episode_started(self)
+        self._recorder.after_event(self._capture_frame)
         return obs, info
 
     def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the environment, capturing a frame while recording."""
         obs, rew, terminated, truncated, info = self.env.step(action)
-        self.step_id += 1
-        if self.step_trigger and self.step_trigger(self.step_id):
-            self.start_recording(f"{self.name_prefix}-step-{self.step_id}")
-        recorder = self._recorder
-        if recorder.recording:
-            self._capture_frame()
-        if recorder.pending:
-            recorder.poll()
+        self._schedule.step_taken(self)
+        self._recorder.after_event(self._capture_frame)
         return obs, rew, terminated, truncated, info

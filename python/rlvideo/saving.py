@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from rlvideo._native import VideoWriter
-from rlvideo._recorder import warn
 from rlvideo.schedules import capped_cubic_video_schedule
 
 
@@ -65,6 +65,17 @@ def save_video(
             if step_trigger(step_index):
                 end = frame_index + video_length if video_length is not None else None
                 _write(f"{path_prefix}-step-{step_index}.mp4", frames[frame_index:end], fps, kwargs)
+
+
+def warn(message: str) -> None:
+    """Gymnasium's logger when Gymnasium is there (its save_video warns through it), else
+    Python's warnings: save_video works without Gymnasium."""
+    try:
+        from gymnasium import logger
+    except ImportError:
+        warnings.warn(message, stacklevel=3)
+    else:
+        logger.warn(message)
 
 
 def _write(path: str, frames: Sequence[np.ndarray], fps: float, options: dict[str, Any]) -> None:

@@ -19,7 +19,11 @@ except ImportError as error:  # SB3 or PyTorch missing
         f"rlvideo.sb3 needs Stable-Baselines3 (and PyTorch): pip install 'rlvideo[sb3]' ({error})"
     ) from error
 
-from rlvideo._recorder import VideoCallback, VideoRecorder, check_file_name
+from gymnasium import logger
+
+from rlvideo._progress import WaitProgress
+from rlvideo._series import VideoCallback, VideoSeries, check_file_name
+from rlvideo._wandb import log_if_monitoring
 
 __all__ = ["VecVideoRecorder"]
 
@@ -90,14 +94,18 @@ class VecVideoRecorder(VecEnvWrapper):
         check_file_name(name_prefix, "name_prefix")
         self.record_video_trigger = record_video_trigger
         self.video_folder = os.path.abspath(video_folder)
-        # Options are checked (VideoRecorder) before the folder is made, unlike moviepy's,
-        # which SB3 only meets when the first video is written.
-        self._recorder = VideoRecorder(
+        # Options are checked (VideoSeries) before the folder is made, unlike moviepy's,
+        # which SB3 only meets when the first video is written. SB3 warns through
+        # Gymnasium's logger. wandb's monitor_gym logs none of SB3's own videos; ours are
+        # logged as rlvideo.RecordVideo's are.
+        self._recorder = VideoSeries(
             self.video_folder,
             self.frames_per_sec,
             encoder_options,
             on_video_saved,
-            progress=not disable_logger,
+            reporters=[log_if_monitoring],
+            progress=None if disable_logger else WaitProgress,
+            warn=logger.warn,
         )
         os.makedirs(self.video_folder, exist_ok=True)  # no overwrite warning, as in SB3
         self.name_prefix = name_prefix
@@ -121,8 +129,7 @@ class VecVideoRecorder(VecEnvWrapper):
         obs = self.venv.reset()
         if self._video_enabled():
             self._start_video_recorder()
-        if self._recorder.pending:
-            self._recorder.poll()
+        self._recorder.poll()
         return obs
 
     def _start_video_recorder(self) -> None:
@@ -139,24 +146,24 @@ class VecVideoRecorder(VecEnvWrapper):
     def step_wait(self) -> VecEnvStepReturn:
         obs, rewards, dones, infos = self.venv.step_wait()
         self.step_id += 1
-        recorder = self._recorder
-        if recorder.recording:
+        if self.recording:
             self._capture_frame()
-            if recorder.frames > self.video_length:
-                print(f"Saving video to {self.video_path}")
-                self._stop_recording()
-        elif self._video_enabled():
+        elif self._video_enabled():  # SB3 asks the trigger only when not recording
             self._start_video_recorder()
-        if recorder.pending:
-            recorder.poll()
+        self._recorder.poll()
         return obs, rewards, dones, infos
 
     def _capture_frame(self) -> None:
         assert self.recording, "Cannot capture a frame, recording wasn't started."
         # Kept, not copied: SB3's render tiles the renders into a new array each time (and
         # SB3's own recorder keeps every one of them in its list). A frame that is not a
-        # numpy array stops the recording with SB3's warning (VideoRecorder.add).
-        self._recorder.add(self.env.render(), copy=False)
+        # numpy array stops the recording with SB3's warning (VideoSeries.add).
+        self._recorder.add_until(self.env.render(), self.video_length, self._save, copy=False)
+
+    def _save(self) -> None:
+        """Ends a video that holds its ``video_length + 1`` frames, saying so as SB3 does."""
+        print(f"Saving video to {self.video_path}")
+        self._stop_recording()
 
     def close(self) -> None:
         """Closes the wrapped env, ends the video in progress, then waits until every video
@@ -167,9 +174,7 @@ class VecVideoRecorder(VecEnvWrapper):
 
     def _start_recording(self) -> None:
         """Starts a new recording, stopping the current one first."""
-        if self.recording:
-            self._stop_recording()
-        self._recorder.start(self.video_name[: -len(".mp4")])
+        self._recorder.restart(self.video_name[: -len(".mp4")], self._stop_recording)
 
     def _stop_recording(self) -> None:
         """Ends the current video; it finishes encoding in the background."""

@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any, Generic
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import logger
 from gymnasium.core import ActType, ObsType
 from gymnasium.vector import VectorEnv, VectorWrapper
 
-from rlvideo._recorder import RecordingWrapperMixin, VideoCallback, check_render_mode, warn
+from rlvideo._frames import grid_shape, tile
+from rlvideo._gymnasium import GymnasiumRecording, check_render_mode
+from rlvideo._series import VideoCallback
 
 __all__ = ["RecordVideo"]
 
@@ -43,26 +46,8 @@ else:
 _MODE_IS_DECLARED = hasattr(gym.vector, "AutoresetMode")
 
 
-def grid_shape(
-    n_frames: int, height: int, width: int, aspect_ratio: tuple[int, int]
-) -> tuple[int, int]:
-    """(rows, cols) with rows * cols == n_frames whose picture is closest to `aspect_ratio`,
-    chosen exactly as Gymnasium's vector RecordVideo chooses it."""
-    target = aspect_ratio[0] / aspect_ratio[1]
-    best_rows, best_cols = 1, n_frames
-    min_diff = np.inf
-    for rows in range(1, int(n_frames**0.5) + 1):
-        if n_frames % rows == 0:
-            cols = n_frames // rows
-            diff = abs((cols * width) / (rows * height) - target)
-            if diff < min_diff:
-                min_diff = diff
-                best_rows, best_cols = rows, cols
-    return best_rows, best_cols
-
-
 class RecordVideo(
-    RecordingWrapperMixin,
+    GymnasiumRecording,
     _VectorWrapper,
     Generic[ObsType, ActType],
     gym.utils.RecordConstructorArgs,
@@ -120,7 +105,7 @@ class RecordVideo(
 
         autoreset_mode = env.metadata.get("autoreset_mode", None)
         if autoreset_mode is None and _MODE_IS_DECLARED:
-            warn(
+            logger.warn(
                 f"{env} metadata doesn't specify its autoreset mode ({env.metadata!r}), "
                 "therefore, defaulting to next step."
             )
@@ -128,7 +113,7 @@ class RecordVideo(
             autoreset_mode = AutoresetMode.NEXT_STEP
         self.autoreset_mode = autoreset_mode
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
-            warn(
+            logger.warn(
                 "Vector environment's autoreset mode is same-step "
                 "(https://farama.org/Vector-Autoreset-Mode). Recorded episodes will not "
                 "contain the last frame of the episode."
@@ -153,19 +138,14 @@ class RecordVideo(
         self._grid: np.ndarray | None = None
 
     def _tile(self, frames: Sequence[np.ndarray]) -> np.ndarray:
-        """All frames in one picture. The grid buffer is reused: VideoWriter.write copies it."""
+        """All frames in one picture, in the grid chosen at the first one. The grid buffer is
+        reused: the frame made of it is copied by VideoWriter.write."""
         if self.frame_rows == -1 or self.frame_cols == -1:
             h, w = frames[0].shape[:2]
             self.frame_rows, self.frame_cols = grid_shape(
                 len(frames), h, w, self.video_aspect_ratio
             )
-        h, w = frames[0].shape[:2]
-        shape = (self.frame_rows * h, self.frame_cols * w, *frames[0].shape[2:])
-        if self._grid is None or self._grid.shape != shape or self._grid.dtype != frames[0].dtype:
-            self._grid = np.zeros(shape, dtype=frames[0].dtype)
-        for index, frame in enumerate(frames):
-            row, col = divmod(index, self.frame_cols)
-            self._grid[row * h : (row + 1) * h, col * w : (col + 1) * w] = frame
+        self._grid = tile(frames, self.frame_cols, out=self._grid)
         return self._grid
 
     def _capture_frame(self) -> None:
@@ -184,25 +164,15 @@ class RecordVideo(
         # Copied, not kept: the tiled grid is one buffer this wrapper overwrites every step.
         self._record(frame)
 
-    def _new_episode(self) -> None:
-        self.episode_id += 1
-        if self.recording and self.video_length == float("inf"):
-            self.stop_recording()
-        if self.episode_trigger and self.episode_trigger(self.episode_id):
-            self.start_recording(f"{self.name_prefix}-episode-{self.episode_id}")
-
     def reset(
         self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[ObsType, dict[str, Any]]:
         """Reset the environments and eventually start a new recording."""
         if options is None or "reset_mask" not in options or options["reset_mask"][0]:
-            self._new_episode()
+            self._schedule.episode_started(self)
         obs, info = super().reset(seed=seed, options=options)
-        if self.recording:
-            self._capture_frame()
         self.has_autoreset = False
-        if self._recorder.pending:
-            self._recorder.poll()
+        self._recorder.after_event(self._capture_frame)
         return obs, info
 
     def step(
@@ -210,18 +180,12 @@ class RecordVideo(
     ) -> tuple[ObsType, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step the environments, capturing a frame while recording."""
         obs, rewards, terminations, truncations, info = self.env.step(actions)
-        self.step_id += 1
+        # Episodes are counted on the first env: the step that autoresets it starts one.
+        ended = terminations[0] or truncations[0]
         if self.autoreset_mode == AutoresetMode.NEXT_STEP:
-            if self.has_autoreset:
-                self._new_episode()
-            self.has_autoreset = terminations[0] or truncations[0]
-        elif self.autoreset_mode == AutoresetMode.SAME_STEP and (terminations[0] or truncations[0]):
-            self._new_episode()
-        if self.step_trigger and self.step_trigger(self.step_id):
-            self.start_recording(f"{self.name_prefix}-step-{self.step_id}")
-        recorder = self._recorder
-        if recorder.recording:
-            self._capture_frame()
-        if recorder.pending:
-            recorder.poll()
+            new_episode, self.has_autoreset = self.has_autoreset, ended
+        else:
+            new_episode = self.autoreset_mode == AutoresetMode.SAME_STEP and ended
+        self._schedule.step_taken(self, new_episode=bool(new_episode))
+        self._recorder.after_event(self._capture_frame)
         return obs, rewards, terminations, truncations, info
