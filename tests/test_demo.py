@@ -17,20 +17,27 @@ from tests.helpers import evaluate_in_chromium
 ROOT = Path(__file__).resolve().parent.parent
 
 # For each <video>: wait until it has played past 0.1 s (the untrained agent's video is
-# ~0.25 s long and loops, so `played` is read, not `currentTime`) or failed.
+# ~0.25 s long and loops, so `played` is read, not `currentTime`) and has been seen with a
+# frame to show (readyState >= 2: a looping video drops to 1 as it seeks back), or failed.
 _WATCH = """
 (async () => {
   const watch = (video) => new Promise((resolve) => {
     const played = () => video.played.length ? video.played.end(video.played.length - 1) : 0;
+    let readyState = video.readyState;
     const finish = (why) => resolve({
-      why, readyState: video.readyState, played: played(), error: video.error && video.error.code,
+      why, readyState, played: played(), error: video.error && video.error.code,
       width: video.videoWidth, height: video.videoHeight, src: video.getAttribute("src"),
       episodeReturn: Number(video.dataset.return),
     });
     video.addEventListener("error", () => finish("error"));
     // An error may have come before this listener: poll for it too.
-    const poll = () => video.error ? finish("error")
-      : played() > 0.1 ? finish("played") : setTimeout(poll, 20);
+    const poll = () => {
+      readyState = Math.max(readyState, video.readyState);
+      if (video.error) finish("error");
+      else if (played() > 0.1 && readyState >= 2) finish("played");
+      else setTimeout(poll, 20);
+    };
+    video.addEventListener("canplay", () => { readyState = Math.max(readyState, 3); });
     poll();
     setTimeout(() => finish("timeout"), 20000);
   });
