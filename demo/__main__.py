@@ -49,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from demo.gallery import Shown, write_gallery
         from demo.train import Report, Settings, train
-    except ImportError as error:
+    except ModuleNotFoundError as error:
+        # Only a missing dependency of the demo extra gets this hint: anything else (a broken
+        # rlvideo install, say) must show its own traceback.
+        if error.name not in ("gymnasium", "pygame", "numpy"):
+            raise
         print(f"the demo needs {error.name}: pip install 'rlvideo[demo]'", file=sys.stderr)
         return 1
 
