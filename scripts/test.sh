@@ -14,6 +14,9 @@ cargo clippy --release --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --release --quiet --no-deps -p rlvideo
 .venv/bin/ruff check python tests benchmarks scripts demo docs/hooks
 .venv/bin/ruff format --check python tests benchmarks scripts demo docs/hooks
+# The hand-written stub of the extension against the extension itself: names, signatures,
+# defaults, __all__ (mypy's stubtest; python/rlvideo/_native.pyi).
+.venv/bin/python -m mypy.stubtest rlvideo._native
 
 step "cargo test (release: rav1e is tens of times slower unoptimised)"
 cargo test --release --workspace

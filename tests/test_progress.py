@@ -181,3 +181,57 @@ def test_a_write_that_waits_for_room_says_so(tmp_path):
     assert err.count(said + ": done after") == 2, err
     assert len(re.findall(re.escape(said) + r": 1 video, [12] frames left", err)) == 2, err
     assert stream_info(path)["frames"] == 3
+
+
+FACTORY_SCRIPT = """
+import json, sys
+import numpy as np
+from rlvideo import VideoWriter
+
+calls = []
+
+class Reporter:
+    def __init__(self, what, *, already=0.0):
+        calls.append(["made", what, already])
+
+    def update(self, videos, frames_left):
+        calls.append(["update", videos, frames_left])
+
+    def finish(self, *, completed=True):
+        calls.append(["finish", completed])
+
+writer = VideoWriter(sys.argv[1], 30)
+for t in range(10):
+    writer.write(np.full((48, 64, 3), 20 * t, np.uint8))
+writer.close(progress=Reporter)
+print(json.dumps({"calls": calls, "frames": writer.frames_encoded}))
+"""
+
+
+def test_close_reports_through_the_factory_it_is_given(tmp_path):
+    """`progress` may be the caller's own reporter factory (the binding calls what it is
+    handed, no module of ours): made once when the wait outlasts the first slice, told the
+    frames left as they fall, finished once."""
+    path = tmp_path / slow_encoder("own.mp4", 60)  # 10 frames: a wait of ~0.6 s
+    proc = run_in_fault_build(FACTORY_SCRIPT, str(path))
+    out = json.loads(proc.stdout.splitlines()[-1])
+    calls = out["calls"]
+    assert calls[0][:2] == ["made", "waiting for the video to finish encoding"], calls
+    assert calls[0][2] >= 0.04, calls  # made after the first 50 ms slice, not before
+    updates = [c for c in calls if c[0] == "update"]
+    left = [c[2] for c in updates]
+    assert updates and all(c[1] == 1 for c in updates) and 0 < left[0] <= 10, calls
+    assert left == sorted(left, reverse=True), left
+    assert calls[-1] == ["finish", True] and [c[0] for c in calls].count("made") == 1, calls
+    assert out["frames"] == 10 and stream_info(path)["frames"] == 10
+    assert proc.stderr == ""
+
+
+def test_the_binding_imports_no_python_module_of_ours():
+    """The extension's own text names no module of the package: it reports through what
+    `rlvideo/__init__.py` registers (set_default_progress), never by importing it."""
+    import rlvideo._native
+
+    binary = open(rlvideo._native.__file__, "rb").read()
+    for module in ("rlvideo._progress", "rlvideo._series", "rlvideo.record_video"):
+        assert module.encode() not in binary, module

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rlvideo import _native, _progress
 from rlvideo._native import (
+    DEFAULT_FPS,
     DEFAULT_MEMORY_BUDGET,
     MAX_HEIGHT,
     MAX_IDLE_BUFFER_BYTES,
@@ -30,6 +32,7 @@ from rlvideo._native import (
     check_options,
     simd_level,
 )
+from rlvideo._options import EncoderOptions
 from rlvideo.saving import save_video
 from rlvideo.schedules import capped_cubic_video_schedule
 
@@ -37,12 +40,14 @@ if TYPE_CHECKING:
     from rlvideo.record_video import RecordVideo
 
 __all__ = [
+    "DEFAULT_FPS",
     "DEFAULT_MEMORY_BUDGET",
     "MAX_HEIGHT",
     "MAX_IDLE_BUFFER_BYTES",
     "MAX_PIXELS",
     "MAX_WIDTH",
     "EncoderError",
+    "EncoderOptions",
     "RecordVideo",
     "VideoWriter",
     "capped_cubic_video_schedule",
@@ -51,6 +56,9 @@ __all__ = [
     "simd_level",
 ]
 __version__ = "0.1.0"
+
+# `progress=True` (VideoWriter.write/close) reports with this; the binding imports nothing.
+_native.set_default_progress(_progress.WaitProgress)
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gymnasium import logger
 
@@ -15,6 +15,9 @@ from rlvideo._progress import WaitProgress
 from rlvideo._schedule import TriggerSchedule
 from rlvideo._series import VideoCallback, VideoSeries
 from rlvideo._wandb import log_if_monitoring
+
+if TYPE_CHECKING:
+    from rlvideo._options import EncoderOptions
 
 T = TypeVar("T")
 
@@ -80,7 +83,7 @@ class GymnasiumRecording:
         disable_logger: bool,
         gc_trigger: Callable[[int], bool] | None,
         on_video_saved: VideoCallback | None,
-        encoder_options: dict[str, Any],
+        encoder_options: EncoderOptions,
     ) -> None:
         """Gymnasium 1.x's constructor logic: triggers, folder, fps and counters."""
         self._schedule = TriggerSchedule(episode_trigger, step_trigger, video_length, name_prefix)

@@ -2,11 +2,35 @@
 
 import os
 import pathlib
+from collections.abc import Callable
 from types import TracebackType
-from typing import Literal
+from typing import Protocol, final
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import Self, Unpack
+
+from rlvideo._options import EncoderOptions
+
+__all__ = [
+    "DEFAULT_FPS",
+    "DEFAULT_MEMORY_BUDGET",
+    "MAX_HEIGHT",
+    "MAX_IDLE_BUFFER_BYTES",
+    "MAX_PIXELS",
+    "MAX_WIDTH",
+    "EncoderError",
+    "VideoWriter",
+    "check_options",
+    "set_default_progress",
+    "simd_level",
+]
+
+class _WaitReporter(Protocol):
+    def update(self, videos: int, frames_left: int, /) -> None: ...
+    def finish(self, *, completed: bool = ...) -> None: ...
+
+_Progress = bool | Callable[..., _WaitReporter] | None
 
 MAX_WIDTH: int
 """Widest frame accepted (16384: AV1 level 6.3)."""
@@ -20,6 +44,9 @@ MAX_PIXELS: int
 DEFAULT_MEMORY_BUDGET: int
 """Default bytes of frames that may wait for the encoder (128 MiB)."""
 
+DEFAULT_FPS: float
+"""Frame rate when none is given (30, Gymnasium's when an env names no ``render_fps``)."""
+
 MAX_IDLE_BUFFER_BYTES: int
 """Most bytes of frame buffers kept, after their writers ended, for later writers (64 MiB)."""
 
@@ -29,25 +56,19 @@ def simd_level() -> str:
     "RUST" when none runs (a build without rav1e's assembly, or RAV1E_CPU_TARGET=rust), which
     takes 1.5x (CartPole renders) to 4x (busy frames) the CPU to encode."""
 
-def check_options(
-    fps: float = 30.0,
-    *,
-    speed: int = 10,
-    quantizer: int = 120,
-    threads: int = 0,
-    tiles: int = 0,
-    keyframe_interval: int = 240,
-    memory_budget: int = ...,
-    low_latency: bool = True,
-    rl_tuning: bool = True,
-    static_skip: bool = True,
-    chroma: Literal["420", "444"] = "420",
-) -> None:
-    """Raise ``ValueError`` if ``VideoWriter(path, fps, **options)`` would reject them."""
+def check_options(fps: float = ..., **options: Unpack[EncoderOptions]) -> None:
+    """Raise ``ValueError`` if ``VideoWriter(path, fps, **options)`` would reject them (naming
+    the option, its range and the value), ``TypeError`` for an unknown or mistyped one."""
+
+def set_default_progress(factory: Callable[..., _WaitReporter]) -> None:
+    """What ``progress=True`` reports long waits with: ``factory(what, already=seconds)``
+    makes the reporter of one wait. ``rlvideo`` registers ``rlvideo._progress.WaitProgress``
+    at import."""
 
 class EncoderError(RuntimeError):
     """The AV1 encoder or the MP4 muxer failed on a background thread."""
 
+@final
 class VideoWriter:
     """Records numpy frames to an AV1 MP4 file on a background thread.
 
@@ -69,24 +90,14 @@ class VideoWriter:
     ``ValueError`` for a bad ``fps`` or option.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         path: str | os.PathLike[str],
-        fps: float = 30.0,
-        *,
-        speed: int = 10,
-        quantizer: int = 120,
-        threads: int = 0,
-        tiles: int = 0,
-        keyframe_interval: int = 240,
-        memory_budget: int = ...,
-        low_latency: bool = True,
-        rl_tuning: bool = True,
-        static_skip: bool = True,
-        chroma: Literal["420", "444"] = "420",
-    ) -> None: ...
+        fps: float = ...,
+        **options: Unpack[EncoderOptions],
+    ) -> Self: ...
     def write(
-        self, frame: npt.NDArray[np.uint8], *, copy: bool = True, progress: bool = False
+        self, frame: npt.NDArray[np.uint8], *, copy: bool = True, progress: _Progress = None
     ) -> None:
         """Queue one frame. Blocks only while ``memory_budget`` bytes are already queued.
 
@@ -101,9 +112,10 @@ class VideoWriter:
         for a bad shape or a size change, ``ValueError`` after ``close``, and
         ``OSError``/``EncoderError`` if the background thread failed (the writer is then
         closed). With ``progress=True`` a wait for room longer than about a second is
-        reported on stderr, as ``close`` does.
+        reported on stderr, as ``close`` does; ``progress`` may also be a reporter factory
+        (``set_default_progress``).
         """
-    def close(self, wait: bool = True, *, progress: bool = False) -> None:
+    def close(self, wait: bool = True, *, progress: _Progress = None) -> None:
         """Stop taking frames and, by default, wait until the video is complete on disk.
 
         With ``wait=False`` return at once and let the video finish in the background (see

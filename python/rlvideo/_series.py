@@ -8,11 +8,14 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from rlvideo._native import VideoWriter, check_options
+
+if TYPE_CHECKING:
+    from rlvideo._options import EncoderOptions
 
 VideoCallback = Callable[[str], Any]
 """Called with the final path of each complete video."""
@@ -61,7 +64,7 @@ class VideoSeries:
         self,
         video_folder: str,
         fps: float,
-        encoder_options: dict[str, Any],
+        encoder_options: EncoderOptions,
         on_video_saved: VideoCallback | None,
         *,
         reporters: Sequence[VideoCallback] = (),
@@ -113,7 +116,7 @@ class VideoSeries:
             path = os.path.join(self.video_folder, f"{self.video_name}.mp4")
             self.writer = VideoWriter(path, self.fps, **self.encoder_options)
         try:
-            self.writer.write(frame, copy=copy, progress=self.progress is not None)
+            self.writer.write(frame, copy=copy, progress=self.progress)
         except (TypeError, ValueError) as error:
             self.stop_with_warning(str(error))
             return False

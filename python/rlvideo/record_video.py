@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, SupportsFloat
+from typing import TYPE_CHECKING, Any, Generic, SupportsFloat
 
 import gymnasium as gym
 from gymnasium import logger
@@ -11,6 +11,11 @@ from gymnasium.core import ActType, ObsType
 
 from rlvideo._gymnasium import GymnasiumRecording, check_render_mode
 from rlvideo._series import VideoCallback
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from rlvideo._options import EncoderOptions
 
 
 class RecordVideo(
@@ -44,12 +49,34 @@ class RecordVideo(
     free its frame list (tens of milliseconds with a large heap); rlvideo keeps no frame list.
     Pass a trigger to collect anyway.
 
-    Args beyond Gymnasium's (keyword-only):
-        on_video_saved: called with the path of each video once it is complete on disk, on
-            the caller's thread (inside ``step``, ``reset`` or ``close``), e.g. to upload it.
-        **encoder_options: ``rlvideo.VideoWriter`` options (``speed``, ``quantizer``,
-            ``threads``, ``tiles``, ``keyframe_interval``, ``memory_budget``,
-            ``low_latency``, ``rl_tuning``, ``static_skip``, ``chroma``).
+    Args:
+        env: The environment to record; its ``render_mode`` must give images
+            (``rgb_array`` or ``rgb_array_list``), else ``ValueError``.
+        video_folder: The folder the videos are written to, created if missing (with
+            Gymnasium's warning when it already exists).
+        episode_trigger: Called with each episode's index (from 0); a video starts at the
+            episodes for which it returns True. With neither trigger,
+            ``capped_cubic_video_schedule`` (episodes 0, 1, 8, 27, ..., then every 1000th).
+        step_trigger: Called with each step's index (from 0, counted across episodes); a
+            video starts at the steps for which it returns True, restarting one in progress.
+        video_length: Frames after the first in each video: a video holds
+            ``video_length + 1`` frames. 0 (the default) records whole episodes.
+        name_prefix: Start of each file name: ``{name_prefix}-episode-{N}.mp4`` or
+            ``{name_prefix}-step-{N}.mp4``. A plain name, without path separators.
+        fps: Frame rate of the videos; ``None`` takes the env's ``metadata["render_fps"]``,
+            else 30.
+        disable_logger: False reports a wait for the encoder that lasts over a second (in
+            ``close()``, or a step whose frame waits for room in ``memory_budget``) on
+            stderr. True by default, as Gymnasium silences moviepy's bar by default.
+        gc_trigger: Called with the episode index when a video stops; True runs
+            ``gc.collect()``. ``None`` (the default) never does.
+        on_video_saved: Keyword-only. Called with the path of each video once it is
+            complete on disk, on the caller's thread (inside ``step``, ``reset`` or
+            ``close``), e.g. to upload it.
+        **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
+            (``rlvideo.EncoderOptions``: ``speed``, ``quantizer``, ``threads``, ``tiles``,
+            ``keyframe_interval``, ``memory_budget``, ``low_latency``, ``rl_tuning``,
+            ``static_skip``, ``chroma``), checked here: ``ValueError`` naming a bad one.
     """
 
     def __init__(
@@ -65,7 +92,7 @@ class RecordVideo(
         gc_trigger: Callable[[int], bool] | None = None,
         *,
         on_video_saved: VideoCallback | None = None,
-        **encoder_options: Any,
+        **encoder_options: Unpack[EncoderOptions],
     ):
         gym.utils.RecordConstructorArgs.__init__(
             self,

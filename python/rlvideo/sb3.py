@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecEnvWrapper
@@ -24,6 +24,11 @@ from gymnasium import logger
 from rlvideo._progress import WaitProgress
 from rlvideo._series import VideoCallback, VideoSeries, check_file_name
 from rlvideo._wandb import log_if_monitoring
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from rlvideo._options import EncoderOptions
 
 __all__ = ["VecVideoRecorder"]
 
@@ -49,16 +54,29 @@ class VecVideoRecorder(VecEnvWrapper):
         >>> _ = env.reset()
         >>> for _ in range(101):
         ...     _ = env.step([env.action_space.sample()])
+        Saving video to .../videos/random-agent-step-0-to-step-100.mp4
         >>> env.close()
 
-    Args beyond SB3's (keyword-only), as ``rlvideo.RecordVideo`` takes them:
-        on_video_saved: called with the path of each video once it is complete on disk, on
-            the caller's thread (inside ``step``, ``reset`` or ``close``).
-        disable_logger: True silences the report of a wait for the encoder that lasts over
-            a second (in ``close()``, or a step whose frame waits for room). False by
-            default: SB3 always shows moviepy's progress bar.
-        **encoder_options: ``rlvideo.VideoWriter`` options (``speed``, ``quantizer``, ...),
-            checked here.
+    Args:
+        venv: The ``VecEnv`` to record; its envs' ``render_mode`` must be ``rgb_array``,
+            else ``AssertionError`` (as SB3 raises). The videos' frame rate is their
+            ``render_fps`` (else 30).
+        video_folder: The folder the videos are written to, created if missing.
+        record_video_trigger: Called with the step count (from 0, across resets); a video
+            starts at a step for which it returns True while none is being recorded, and
+            at a ``reset()`` for which it does (restarting one in progress).
+        video_length: Frames after the first in each video: a video holds
+            ``video_length + 1`` frames (200 by default, as in SB3).
+        name_prefix: Start of each file name: ``{name_prefix}-step-{a}-to-step-{b}.mp4``.
+            A plain name, without path separators.
+        on_video_saved: Keyword-only. Called with the path of each video once it is
+            complete on disk, on the caller's thread (inside ``step``, ``reset`` or
+            ``close``).
+        disable_logger: Keyword-only. True silences the report of a wait for the encoder
+            that lasts over a second (in ``close()``, or a step whose frame waits for room).
+            False by default: SB3 always shows moviepy's progress bar.
+        **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
+            (``rlvideo.EncoderOptions``: ``speed``, ``quantizer``, ...), checked here.
     """
 
     video_name: str
@@ -74,7 +92,7 @@ class VecVideoRecorder(VecEnvWrapper):
         *,
         on_video_saved: VideoCallback | None = None,
         disable_logger: bool = False,
-        **encoder_options: Any,
+        **encoder_options: Unpack[EncoderOptions],
     ):
         VecEnvWrapper.__init__(self, venv)
         self.env = venv

@@ -21,6 +21,9 @@ __all__ = ["RecordVideo"]
 
 if TYPE_CHECKING:
     from gymnasium.vector import AutoresetMode
+    from typing_extensions import Unpack
+
+    from rlvideo._options import EncoderOptions
 else:
     try:
         from gymnasium.vector import AutoresetMode
@@ -70,8 +73,36 @@ class RecordVideo(
         ...     _ = envs.step(envs.action_space.sample())
         >>> envs.close()
 
-    Takes the same extra keyword-only arguments as ``rlvideo.RecordVideo``
-    (``on_video_saved`` and the encoder options).
+    Args:
+        env: The vector environment to record; its ``render_mode`` must give images
+            (``rgb_array``), else ``ValueError``. Its metadata's ``autoreset_mode`` says
+            when the first env's episodes end (next-step when it names none, with a warning
+            on Gymnasium 1.1 and later).
+        video_folder: The folder the videos are written to, created if missing (with
+            Gymnasium's warning when it already exists).
+        video_aspect_ratio: ``(width, height)`` the grid of sub-env frames comes closest
+            to; chosen at the first frame, as Gymnasium chooses it.
+        record_first_only: True records the first sub-env's frames alone, not the grid.
+        episode_trigger: Called with each episode's index (episodes of the first env, from
+            0); a video starts at the episodes for which it returns True. With neither
+            trigger, ``capped_cubic_video_schedule``.
+        step_trigger: Called with each step's index (from 0); a video starts at the steps
+            for which it returns True, restarting one in progress.
+        video_length: Frames after the first in each video: a video holds
+            ``video_length + 1`` frames. 0 (the default) records whole episodes.
+        name_prefix: Start of each file name: ``{name_prefix}-episode-{N}.mp4`` or
+            ``{name_prefix}-step-{N}.mp4``. A plain name, without path separators.
+        fps: Frame rate of the videos; ``None`` takes the env's ``metadata["render_fps"]``,
+            else 30.
+        disable_logger: False reports a wait for the encoder that lasts over a second on
+            stderr (True by default, as in Gymnasium).
+        gc_trigger: Called with the episode index when a video stops; True runs
+            ``gc.collect()``. ``None`` (the default) never does.
+        on_video_saved: Keyword-only. Called with the path of each video once it is
+            complete on disk, on the caller's thread (inside ``step``, ``reset`` or
+            ``close``).
+        **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
+            (``rlvideo.EncoderOptions``), checked here.
     """
 
     def __init__(
@@ -89,7 +120,7 @@ class RecordVideo(
         gc_trigger: Callable[[int], bool] | None = None,
         *,
         on_video_saved: VideoCallback | None = None,
-        **encoder_options: Any,
+        **encoder_options: Unpack[EncoderOptions],
     ):
         VectorWrapper.__init__(self, env)
         gym.utils.RecordConstructorArgs.__init__(

@@ -16,7 +16,9 @@ create_exception!(
 /// as `filename`; encoder and muxer failures become `EncoderError`.
 pub(crate) fn to_py(err: Error) -> PyErr {
     match err {
-        Error::InvalidFrame(_) | Error::InvalidOptions(_) => PyValueError::new_err(err.to_string()),
+        Error::InvalidFrame(_) | Error::InvalidOptions(_) | Error::OptionOutOfRange { .. } => {
+            PyValueError::new_err(err.to_string())
+        }
         Error::Closed => PyValueError::new_err("write to a closed VideoWriter"),
         Error::Io {
             ref path,

@@ -127,30 +127,17 @@ pub(crate) fn layout_of(array: &Bound<'_, PyArrayDyn<u8>>) -> PyResult<FrameLayo
             "frame must be {EXPECTED}; got {channels} channels (shape {shape:?})"
         ))
     })?;
-    rlvideo::check_dimensions(width, height).map_err(crate::errors::to_py)?;
     let s = array.strides();
     let strides = [s[0], s[1], if s.len() == 3 { s[2] } else { 1 }];
     // numpy's data pointer is element [0, 0, 0]; with negative strides the lowest address
     // of the array lies before it. The slice must start at the lowest address.
-    let extents = [
-        (height, strides[0]),
-        (width, strides[1]),
-        (channels, strides[2]),
-    ];
-    let (mut lowest, mut highest) = (0isize, 0isize);
-    for (count, stride) in extents {
-        let span = (count as isize - 1) * stride;
-        if span < 0 {
-            lowest += span;
-        } else {
-            highest += span;
-        }
-    }
+    let extent =
+        rlvideo::StridedExtent::of(width, height, format, strides).map_err(crate::errors::to_py)?;
     let first = array.data() as *const u8;
     Ok(FrameLayout {
-        base: first.wrapping_offset(lowest),
-        len: (highest - lowest + 1) as usize,
-        origin: (-lowest) as usize,
+        base: first.wrapping_sub(extent.before),
+        len: extent.bytes(),
+        origin: extent.before,
         width,
         height,
         format,

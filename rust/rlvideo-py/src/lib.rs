@@ -4,6 +4,7 @@
 mod errors;
 mod frame;
 mod options;
+mod progress;
 mod writer;
 
 use pyo3::prelude::*;
@@ -25,11 +26,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<writer::PyVideoWriter>()?;
     m.add_function(wrap_pyfunction!(writer::check_options, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
+    m.add_function(wrap_pyfunction!(progress::set_default_progress, m)?)?;
     m.add("EncoderError", m.py().get_type::<errors::EncoderError>())?;
     m.add("MAX_WIDTH", rlvideo::MAX_WIDTH)?;
     m.add("MAX_HEIGHT", rlvideo::MAX_HEIGHT)?;
     m.add("MAX_PIXELS", rlvideo::MAX_PIXELS)?;
     m.add("DEFAULT_MEMORY_BUDGET", rlvideo::DEFAULT_MEMORY_BUDGET)?;
+    m.add("DEFAULT_FPS", rlvideo::DEFAULT_FPS)?;
     m.add("MAX_IDLE_BUFFER_BYTES", rlvideo::MAX_IDLE_BUFFER_BYTES)?;
     Ok(())
 }

@@ -1,14 +1,16 @@
-//! Integer encoder options as Python passes them, checked against each option's range.
+//! Encoder options as Python passes them: one signature names them all, with the core's
+//! defaults; the core checks each one's range.
 
-use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
-use rlvideo::{Chroma, EncoderOptions};
+use pyo3::types::PyDict;
+use rlvideo::{Chroma, EncoderOptions, IntOption};
 
 use crate::errors::to_py;
 
 /// An integer argument as the caller gave it. Converting straight to `u8`/`usize` would
 /// raise `OverflowError` with no option named (`quantizer=300`, `speed=-1`); this keeps
-/// what came so that [`IntArg::within`] can name the option, its range and the value.
+/// what came so that the core's range check can name the option, its range and the value.
 #[derive(Clone, Debug)]
 pub(crate) enum IntArg {
     Int(i64),
@@ -19,27 +21,22 @@ pub(crate) enum IntArg {
 }
 
 impl IntArg {
-    /// A default value.
-    pub(crate) const fn of(value: i64) -> Self {
-        IntArg::Int(value)
+    /// An option's default, from the core's table.
+    pub(crate) const fn default_of(option: IntOption) -> Self {
+        IntArg::Int(option.default as i64)
     }
 
-    /// The value; `ValueError` naming `name` and `min..=max` when outside it, `TypeError`
-    /// naming `name` when not an integer.
-    fn within(self, name: &str, min: i64, max: i64) -> PyResult<i64> {
-        let got = match self {
-            IntArg::Int(value) if (min..=max).contains(&value) => return Ok(value),
-            IntArg::Int(value) => value.to_string(),
-            IntArg::Huge => "an integer beyond 64 bits".to_string(),
-            IntArg::NotInt(type_name) => {
-                return Err(PyTypeError::new_err(format!(
-                    "{name} must be an integer, got {type_name}"
-                )))
-            }
-        };
-        Err(PyValueError::new_err(format!(
-            "{name} must be between {min} and {max}, got {got}"
-        )))
+    /// The value when `option` takes it; the core's range error naming the option when
+    /// not, `TypeError` naming it when not an integer.
+    fn checked(self, option: IntOption) -> PyResult<u64> {
+        match self {
+            IntArg::Int(value) => option.check(value.into()).map_err(to_py),
+            IntArg::Huge => Err(to_py(option.out_of_range("an integer beyond 64 bits"))),
+            IntArg::NotInt(type_name) => Err(PyTypeError::new_err(format!(
+                "{} must be an integer, got {type_name}",
+                option.name
+            ))),
+        }
     }
 }
 
@@ -109,28 +106,84 @@ pub(crate) struct Switches {
     pub chroma: ChromaArg,
 }
 
-/// `EncoderOptions` from Python's arguments: `ValueError` naming the option and its range for
-/// any value out of range (what `EncoderOptions::validate` checks included).
+/// `EncoderOptions` from Python's arguments. The ranges are the core's: each option's
+/// conversion is range-checked there, so a value that would not fit the field's type is named
+/// like any other out-of-range value.
 pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<EncoderOptions> {
-    let usize_max = i64::try_from(usize::MAX).unwrap_or(i64::MAX);
+    // `checked` returned a value within the option's range, which fits the field's type.
     let options = EncoderOptions {
-        speed: ints.speed.within("speed", 0, 10)? as u8,
-        quantizer: ints.quantizer.within("quantizer", 0, 255)? as u8,
-        threads: ints
-            .threads
-            .within("threads", 0, rlvideo::MAX_THREADS as i64)? as usize,
-        tiles: ints.tiles.within("tiles", 0, rlvideo::MAX_TILES as i64)? as usize,
-        keyframe_interval: ints.keyframe_interval.within(
-            "keyframe_interval",
-            1,
-            rlvideo::MAX_KEYFRAME_INTERVAL as i64,
-        )? as u64,
-        memory_budget: ints.memory_budget.within("memory_budget", 1, usize_max)? as usize,
+        speed: ints.speed.checked(rlvideo::SPEED)? as u8,
+        quantizer: ints.quantizer.checked(rlvideo::QUANTIZER)? as u8,
+        threads: ints.threads.checked(rlvideo::THREADS)? as usize,
+        tiles: ints.tiles.checked(rlvideo::TILES)? as usize,
+        keyframe_interval: ints.keyframe_interval.checked(rlvideo::KEYFRAME_INTERVAL)?,
+        memory_budget: ints.memory_budget.checked(rlvideo::MEMORY_BUDGET)? as usize,
         low_latency: switches.low_latency,
         rl_tuning: switches.rl_tuning,
         static_skip: switches.static_skip,
         chroma: switches.chroma.parse()?,
     };
     options.validate().map_err(to_py)?;
+    Ok(options)
+}
+
+/// The options' Python signature, the only one: `VideoWriter(path, fps, **options)` and
+/// `check_options(fps, **options)` both hand their `**options` to it. Named `VideoWriter`
+/// so that an unknown keyword is reported as `VideoWriter() got an unexpected keyword
+/// argument ...`. Not in the module: Python reaches it only through those two.
+#[pyfunction]
+#[pyo3(name = "VideoWriter", signature = (
+    *, speed = IntArg::default_of(rlvideo::SPEED),
+    quantizer = IntArg::default_of(rlvideo::QUANTIZER),
+    threads = IntArg::default_of(rlvideo::THREADS), tiles = IntArg::default_of(rlvideo::TILES),
+    keyframe_interval = IntArg::default_of(rlvideo::KEYFRAME_INTERVAL),
+    memory_budget = IntArg::default_of(rlvideo::MEMORY_BUDGET),
+    low_latency = rlvideo::DEFAULT_LOW_LATENCY, rl_tuning = rlvideo::DEFAULT_RL_TUNING,
+    static_skip = rlvideo::DEFAULT_STATIC_SKIP, chroma = ChromaArg::default()
+))]
+#[allow(clippy::too_many_arguments)]
+fn options_signature(
+    speed: IntArg,
+    quantizer: IntArg,
+    threads: IntArg,
+    tiles: IntArg,
+    keyframe_interval: IntArg,
+    memory_budget: IntArg,
+    low_latency: bool,
+    rl_tuning: bool,
+    static_skip: bool,
+    chroma: ChromaArg,
+) -> PyResult<ParsedOptions> {
+    let ints = IntOptions {
+        speed,
+        quantizer,
+        threads,
+        tiles,
+        keyframe_interval,
+        memory_budget,
+    };
+    let switches = Switches {
+        low_latency,
+        rl_tuning,
+        static_skip,
+        chroma,
+    };
+    encoder_options(ints, switches).map(ParsedOptions)
+}
+
+/// What [`options_signature`] returns to Rust through Python.
+#[pyclass(frozen)]
+pub(crate) struct ParsedOptions(EncoderOptions);
+
+/// `fps` and `**options` as the core's `EncoderOptions`: `TypeError` for an unknown or
+/// mistyped option, `ValueError` naming an option or `fps` out of range.
+pub(crate) fn parse(
+    py: Python<'_>,
+    fps: f64,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<EncoderOptions> {
+    let parsed = wrap_pyfunction!(options_signature, py)?.call((), options)?;
+    let options = parsed.cast::<ParsedOptions>()?.get().0.clone();
+    rlvideo::FrameRate::from_fps(fps).map_err(to_py)?;
     Ok(options)
 }

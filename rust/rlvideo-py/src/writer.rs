@@ -11,7 +11,6 @@ use rlvideo::{Summary, VideoWriter};
 
 use crate::errors::to_py;
 use crate::frame::{as_uint8_array, layout_of, NumpyFrame};
-use crate::options::{encoder_options, ChromaArg, IntArg, IntOptions, Switches};
 
 /// How often a blocked `write`/`close` looks for pending signals (Ctrl-C).
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
@@ -35,46 +34,14 @@ pub(crate) struct PyVideoWriter {
 #[pymethods]
 impl PyVideoWriter {
     #[new]
-    #[pyo3(signature = (
-        path, fps = 30.0, *, speed = IntArg::of(10),
-        quantizer = IntArg::of(rlvideo::DEFAULT_QUANTIZER as i64), threads = IntArg::of(0),
-        tiles = IntArg::of(0), keyframe_interval = IntArg::of(240),
-        memory_budget = IntArg::of(rlvideo::DEFAULT_MEMORY_BUDGET as i64),
-        low_latency = true, rl_tuning = true, static_skip = true,
-        chroma = ChromaArg::default()
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (path, fps = rlvideo::DEFAULT_FPS, **options))]
     fn new(
         py: Python<'_>,
         path: PathBuf,
         fps: f64,
-        speed: IntArg,
-        quantizer: IntArg,
-        threads: IntArg,
-        tiles: IntArg,
-        keyframe_interval: IntArg,
-        memory_budget: IntArg,
-        low_latency: bool,
-        rl_tuning: bool,
-        static_skip: bool,
-        chroma: ChromaArg,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = encoder_options(
-            IntOptions {
-                speed,
-                quantizer,
-                threads,
-                tiles,
-                keyframe_interval,
-                memory_budget,
-            },
-            Switches {
-                low_latency,
-                rl_tuning,
-                static_skip,
-                chroma,
-            },
-        )?;
+        let options = crate::options::parse(py, fps, options)?;
         let writer = py
             .detach(|| VideoWriter::create(&path, fps, options))
             .map_err(to_py)?;
@@ -95,13 +62,13 @@ impl PyVideoWriter {
     /// until the encoder has read it: the caller must not change it in place until then.
     /// With `progress=True`, a write that waits more than about a second for room says so
     /// on stderr (see `close`).
-    #[pyo3(signature = (frame, *, copy = true, progress = false))]
+    #[pyo3(signature = (frame, *, copy = true, progress = None))]
     fn write(
         &self,
         py: Python<'_>,
         frame: &Bound<'_, PyAny>,
         copy: bool,
-        progress: bool,
+        progress: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let array = as_uint8_array(frame)?;
         let layout = layout_of(&array)?;
@@ -132,8 +99,13 @@ impl PyVideoWriter {
     /// `done`; a later `close()` waits and reports errors). Safe to call more than once.
     /// With `progress=True`, a wait longer than about a second reports the frames left and
     /// the encoding rate on stderr (a tqdm bar when tqdm is installed), and its end.
-    #[pyo3(signature = (wait = true, *, progress = false))]
-    fn close(&self, py: Python<'_>, wait: bool, progress: bool) -> PyResult<()> {
+    #[pyo3(signature = (wait = true, *, progress = None))]
+    fn close(
+        &self,
+        py: Python<'_>,
+        wait: bool,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let state = &self.state;
         if let Some(writer) = lock(state).writer.as_mut() {
             writer.end_input(); // never blocks: it only closes the queue
@@ -143,7 +115,7 @@ impl PyVideoWriter {
         }
         // Wait in slices so Ctrl-C is honoured; the video goes on encoding if interrupted,
         // and a later close() waits for it again.
-        let mut report = WaitReport::new(progress, "waiting for the video to finish encoding");
+        let mut report = WaitReport::new(py, progress, "waiting for the video to finish encoding")?;
         while !py.detach(|| {
             lock(state)
                 .writer
@@ -181,7 +153,7 @@ impl PyVideoWriter {
         _exc_value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        self.close(py, true, false)?;
+        self.close(py, true, None)?;
         Ok(false)
     }
 
@@ -280,14 +252,15 @@ impl PyVideoWriter {
         &self,
         py: Python<'_>,
         bytes: usize,
-        progress: bool,
+        progress: Option<Bound<'_, PyAny>>,
         mut hand_over: impl FnMut(&mut VideoWriter) -> rlvideo::Result<()> + Send,
     ) -> PyResult<()> {
         let state = &self.state;
         let mut report = WaitReport::new(
+            py,
             progress,
             "waiting for room in the encoder's queue (memory_budget is full)",
-        );
+        )?;
         loop {
             let outcome = py.detach(|| {
                 let mut guard = lock(state);
@@ -301,7 +274,7 @@ impl PyVideoWriter {
                 let result = hand_over(writer);
                 state.frames = writer.frames_written();
                 state.frame_size = writer.frame_size();
-                if result.as_ref().is_err_and(is_fatal) {
+                if result.as_ref().is_err_and(rlvideo::Error::closes_writer) {
                     // The background thread has stopped; the writer is closed for good.
                     state.writer = None;
                 }
@@ -333,47 +306,56 @@ impl PyVideoWriter {
     }
 }
 
-/// A wait that, when asked to, reports itself through `rlvideo._progress.WaitProgress`
-/// (created at the first slice that found nothing to do, so short waits cost nothing).
+/// A wait that, when asked to, reports itself through a reporter the Python side made: the
+/// `progress` argument is a factory, `factory(what, already=seconds) -> reporter` with
+/// `update(videos, frames_left)` and `finish(completed=...)`, or True for the package's own
+/// (registered by `rlvideo/__init__.py`, see [`crate::progress`]). The reporter is made at
+/// the first slice that found nothing to do, so short waits cost nothing.
 struct WaitReport<'py> {
     what: &'static str,
     /// When the wait began; `None` when no report was asked for (no clock read per write).
     started: Option<Instant>,
-    progress: Option<Bound<'py, PyAny>>,
+    factory: Option<Bound<'py, PyAny>>,
+    reporter: Option<Bound<'py, PyAny>>,
 }
 
 impl<'py> WaitReport<'py> {
-    fn new(enabled: bool, what: &'static str) -> Self {
-        WaitReport {
+    fn new(
+        py: Python<'py>,
+        progress: Option<Bound<'py, PyAny>>,
+        what: &'static str,
+    ) -> PyResult<Self> {
+        let factory = crate::progress::factory(py, progress)?;
+        Ok(WaitReport {
             what,
-            started: enabled.then(Instant::now),
-            progress: None,
-        }
+            started: factory.is_some().then(Instant::now),
+            factory,
+            reporter: None,
+        })
     }
 
     fn update(&mut self, py: Python<'py>, frames_left: u64) -> PyResult<()> {
-        let Some(started) = self.started else {
+        let (Some(started), Some(factory)) = (self.started, &self.factory) else {
             return Ok(());
         };
-        let progress = match &self.progress {
-            Some(progress) => progress,
+        let reporter = match &self.reporter {
+            Some(reporter) => reporter,
             None => {
-                let class = py.import("rlvideo._progress")?.getattr("WaitProgress")?;
                 let kwargs = PyDict::new(py);
                 kwargs.set_item("already", started.elapsed().as_secs_f64())?;
-                self.progress
-                    .insert(class.call((self.what,), Some(&kwargs))?)
+                self.reporter
+                    .insert(factory.call((self.what,), Some(&kwargs))?)
             }
         };
-        progress.call_method1("update", (1, frames_left))?;
+        reporter.call_method1("update", (1, frames_left))?;
         Ok(())
     }
 
     fn finish(&mut self, py: Python<'py>, completed: bool) -> PyResult<()> {
-        if let Some(progress) = self.progress.take() {
+        if let Some(reporter) = self.reporter.take() {
             let kwargs = PyDict::new(py);
             kwargs.set_item("completed", completed)?;
-            progress.call_method("finish", (), Some(&kwargs))?;
+            reporter.call_method("finish", (), Some(&kwargs))?;
         }
         Ok(())
     }
@@ -383,55 +365,15 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Errors after which the writer cannot continue (the encoder thread is gone).
-fn is_fatal(err: &rlvideo::Error) -> bool {
-    !matches!(
-        err,
-        rlvideo::Error::InvalidFrame(_) | rlvideo::Error::InvalidOptions(_)
-    )
-}
-
 /// Raise `ValueError` if `VideoWriter(path, fps, **options)` would reject `fps` or an option;
 /// lets the wrappers fail at construction rather than at the first recorded frame.
 #[pyfunction]
-#[pyo3(signature = (
-    fps = 30.0, *, speed = IntArg::of(10),
-    quantizer = IntArg::of(rlvideo::DEFAULT_QUANTIZER as i64), threads = IntArg::of(0),
-    tiles = IntArg::of(0), keyframe_interval = IntArg::of(240),
-    memory_budget = IntArg::of(rlvideo::DEFAULT_MEMORY_BUDGET as i64),
-    low_latency = true, rl_tuning = true, static_skip = true,
-        chroma = ChromaArg::default()
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (fps = rlvideo::DEFAULT_FPS, **options))]
 pub(crate) fn check_options(
+    py: Python<'_>,
     fps: f64,
-    speed: IntArg,
-    quantizer: IntArg,
-    threads: IntArg,
-    tiles: IntArg,
-    keyframe_interval: IntArg,
-    memory_budget: IntArg,
-    low_latency: bool,
-    rl_tuning: bool,
-    static_skip: bool,
-    chroma: ChromaArg,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<()> {
-    rlvideo::FrameRate::from_fps(fps).map_err(to_py)?;
-    encoder_options(
-        IntOptions {
-            speed,
-            quantizer,
-            threads,
-            tiles,
-            keyframe_interval,
-            memory_budget,
-        },
-        Switches {
-            low_latency,
-            rl_tuning,
-            static_skip,
-            chroma,
-        },
-    )?;
+    crate::options::parse(py, fps, options)?;
     Ok(())
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 /// Everything that can go wrong while recording a video.
 ///
 /// The variants are grouped the way a caller reacts to them: a bad frame or bad options
-/// is the caller's mistake ([`Error::InvalidFrame`], [`Error::InvalidOptions`]); a file
+/// is the caller's mistake ([`Error::InvalidFrame`], [`Error::InvalidOptions`],
+/// [`Error::OptionOutOfRange`]); a file
 /// system problem carries the path it concerns ([`Error::Io`]); a failure inside the
 /// encoder or muxer is ours or rav1e's ([`Error::Encoder`], [`Error::Muxer`]).
 ///
@@ -27,9 +28,22 @@ pub enum Error {
     #[error("invalid frame: {0}")]
     InvalidFrame(String),
 
-    /// An option is out of range or options contradict each other.
+    /// An option is invalid (other than an integer out of its range).
     #[error("invalid option: {0}")]
     InvalidOptions(String),
+
+    /// An integer option is outside its range ([`crate::IntOption`]).
+    #[error("invalid option: {option} must be between {min} and {max}, got {got}")]
+    OptionOutOfRange {
+        /// The option's name (`"quantizer"`, ...).
+        option: &'static str,
+        /// Smallest value taken.
+        min: u64,
+        /// Largest value taken.
+        max: u64,
+        /// The value given, as the caller wrote it (or a description of it).
+        got: String,
+    },
 
     /// Creating, writing or renaming a file failed.
     #[error("{action} {path}: {source}")]
@@ -61,6 +75,23 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the writer that returned this error is closed for good: true for every error
+    /// but a bad frame or bad options, which leave the writer taking frames (the encoder
+    /// thread has stopped, or the writer was already closed).
+    ///
+    /// ```
+    /// use rlvideo::Error;
+    ///
+    /// assert!(!Error::InvalidFrame("3 channels expected".into()).closes_writer());
+    /// assert!(Error::Encoder("rav1e failed".into()).closes_writer());
+    /// ```
+    pub fn closes_writer(&self) -> bool {
+        !matches!(
+            self,
+            Error::InvalidFrame(_) | Error::InvalidOptions(_) | Error::OptionOutOfRange { .. }
+        )
+    }
+
     pub(crate) fn io(
         action: &'static str,
         path: impl Into<PathBuf>,

@@ -52,6 +52,72 @@ impl PixelFormat {
     }
 }
 
+/// The bytes a strided frame reaches around its first byte (pixel (0, 0), channel 0): from
+/// `before` bytes below it to `after` bytes above it. With negative strides (a flipped
+/// view) the first byte is not the lowest; a front end that hands over memory it does not
+/// own (the Python binding, a numpy array) takes exactly this span.
+///
+/// ```
+/// use rlvideo::{PixelFormat, StridedExtent};
+///
+/// // 2 rows of 4 RGB pixels, bottom-up: the first row starts 12 bytes above the second.
+/// let extent = StridedExtent::of(4, 2, PixelFormat::Rgb, [-12, 3, 1])?;
+/// assert_eq!((extent.before, extent.after, extent.bytes()), (12, 11, 24));
+/// # Ok::<(), rlvideo::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StridedExtent {
+    /// Bytes reached below the first byte.
+    pub before: usize,
+    /// Bytes reached above the first byte.
+    pub after: usize,
+}
+
+impl StridedExtent {
+    /// The span of a `width` x `height` frame of `format` whose pixel `(x, y)`, channel `c`
+    /// is `y * strides[0] + x * strides[1] + c * strides[2]` bytes from the first byte.
+    /// [`Error::InvalidFrame`] for a size [`check_dimensions`] refuses or a span beyond the
+    /// address space.
+    pub fn of(
+        width: usize,
+        height: usize,
+        format: PixelFormat,
+        strides: [isize; 3],
+    ) -> Result<Self> {
+        check_dimensions(width, height)?;
+        let extents = [
+            (height, strides[0]),
+            (width, strides[1]),
+            (format.channels(), strides[2]),
+        ];
+        let (mut below, mut above) = (0i128, 0i128);
+        for (count, stride) in extents {
+            let span = (count as i128 - 1) * stride as i128;
+            if span < 0 {
+                below -= span;
+            } else {
+                above += span;
+            }
+        }
+        match (usize::try_from(below), usize::try_from(above)) {
+            (Ok(before), Ok(after))
+                if before.checked_add(after).is_some_and(|n| n < usize::MAX) =>
+            {
+                Ok(StridedExtent { before, after })
+            }
+            _ => Err(Error::InvalidFrame(format!(
+                "a {width}x{height} {format:?} view with strides {strides:?} spans more bytes \
+                 than memory holds"
+            ))),
+        }
+    }
+
+    /// Bytes from the lowest to the highest reached, both included.
+    pub fn bytes(&self) -> usize {
+        self.before + self.after + 1
+    }
+}
+
 /// A read-only view of one frame in memory the caller owns, with arbitrary (even negative)
 /// strides, as a numpy array or an image crate's buffer would describe it.
 ///
@@ -108,21 +174,11 @@ impl<'a> FrameRef<'a> {
         format: PixelFormat,
         strides: [isize; 3],
     ) -> Result<Self> {
-        check_dimensions(width, height)?;
-        let extents = [
-            (height, strides[0]),
-            (width, strides[1]),
-            (format.channels(), strides[2]),
-        ];
-        let (mut lowest, mut highest) = (origin as i128, origin as i128);
-        for (count, stride) in extents {
-            let span = (count as i128 - 1) * stride as i128;
-            if span < 0 {
-                lowest += span;
-            } else {
-                highest += span;
-            }
-        }
+        let extent = StridedExtent::of(width, height, format, strides)?;
+        let (lowest, highest) = (
+            origin as i128 - extent.before as i128,
+            origin as i128 + extent.after as i128,
+        );
         if lowest < 0 || highest >= data.len() as i128 {
             return Err(Error::InvalidFrame(format!(
                 "a {width}x{height} {format:?} view with strides {strides:?} from byte {origin} \

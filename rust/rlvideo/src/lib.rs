@@ -22,13 +22,16 @@ mod writer;
 
 pub use cpu::simd_level;
 pub use error::{Error, Result};
-pub use frame::{check_dimensions, FrameRef, PixelFormat, MAX_HEIGHT, MAX_PIXELS, MAX_WIDTH};
+pub use frame::{
+    check_dimensions, FrameRef, PixelFormat, StridedExtent, MAX_HEIGHT, MAX_PIXELS, MAX_WIDTH,
+};
 pub use options::{
-    Chroma, EncoderOptions, DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, MAX_KEYFRAME_INTERVAL,
-    MAX_THREADS, MAX_TILES,
+    Chroma, EncoderOptions, IntOption, DEFAULT_LOW_LATENCY, DEFAULT_MEMORY_BUDGET,
+    DEFAULT_QUANTIZER, DEFAULT_RL_TUNING, DEFAULT_STATIC_SKIP, KEYFRAME_INTERVAL,
+    MAX_KEYFRAME_INTERVAL, MAX_THREADS, MAX_TILES, MEMORY_BUDGET, QUANTIZER, SPEED, THREADS, TILES,
 };
 pub use pool::MAX_IDLE_BUFFER_BYTES;
 pub use shared::{OwnedFrame, SharedFrame};
-pub use timing::{FrameRate, MAX_FPS};
+pub use timing::{FrameRate, DEFAULT_FPS, MAX_FPS};
 pub use worker::Summary;
 pub use writer::VideoWriter;

@@ -102,72 +102,157 @@ impl std::str::FromStr for Chroma {
     }
 }
 
-/// Default base quantizer: CartPole renders come out at Gymnasium's H.264 PSNR.
-pub const DEFAULT_QUANTIZER: u8 = 120;
+/// An integer option: its name, the values it takes and its default, written once. The
+/// defaults are measured (README, "Options and measured defaults");
+/// [`EncoderOptions::default`] and [`EncoderOptions::validate`] read them, and so do front
+/// ends that take options from their callers (the Python binding's signatures).
+///
+/// ```
+/// use rlvideo::{Error, QUANTIZER};
+///
+/// assert_eq!(QUANTIZER.check(120)?, 120);
+/// match QUANTIZER.check(300) {
+///     Err(Error::OptionOutOfRange { option, min, max, got }) => {
+///         assert_eq!((option, min, max, got.as_str()), ("quantizer", 0, 255, "300"));
+///     }
+///     other => panic!("expected OptionOutOfRange, got {other:?}"),
+/// }
+/// # Ok::<(), rlvideo::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntOption {
+    /// The option's name, as in [`EncoderOptions`] and the Python keyword arguments.
+    pub name: &'static str,
+    /// Smallest value taken.
+    pub min: u64,
+    /// Largest value taken.
+    pub max: u64,
+    /// The default.
+    pub default: u64,
+}
 
-/// Default queue budget: 128 MiB of frames waiting for the encoder (180 frames of 600x400
-/// RGB). Peak memory while recording is this plus the encoder state (~30 MiB), whatever the
-/// episode length; 256 MiB put a 2,000-frame episode at 0.21x Gymnasium's peak.
-pub const DEFAULT_MEMORY_BUDGET: usize = 128 << 20;
+impl IntOption {
+    /// `value` when it is within `min..=max`, else [`Error::OptionOutOfRange`] naming the
+    /// option.
+    pub fn check(self, value: i128) -> Result<u64> {
+        match u64::try_from(value) {
+            Ok(value) if (self.min..=self.max).contains(&value) => Ok(value),
+            _ => Err(self.out_of_range(value)),
+        }
+    }
 
-/// Longest keyframe interval rav1e accepts (`i32::MAX / 3`, rav1e's own limit).
-pub const MAX_KEYFRAME_INTERVAL: u64 = i32::MAX as u64 / 3;
+    /// The error for a value outside the range, shown as `got` (a value or a description,
+    /// such as "an integer beyond 64 bits").
+    pub fn out_of_range(self, got: impl std::fmt::Display) -> Error {
+        Error::OptionOutOfRange {
+            option: self.name,
+            min: self.min,
+            max: self.max,
+            got: got.to_string(),
+        }
+    }
+}
 
-/// Most encoder threads one video may ask for (each is an OS thread).
-pub const MAX_THREADS: usize = 256;
+/// rav1e's speed preset: 10, the fastest (README: partitions and knobs measured on top).
+pub const SPEED: IntOption = IntOption {
+    name: "speed",
+    min: 0,
+    max: 10,
+    default: 10,
+};
 
-/// Most tiles per frame (AV1 allows 64 columns by 64 rows).
-pub const MAX_TILES: usize = 4096;
+/// Base quantizer: at 120 CartPole renders come out at Gymnasium's H.264 PSNR.
+pub const QUANTIZER: IntOption = IntOption {
+    name: "quantizer",
+    min: 0,
+    max: 255,
+    default: 120,
+};
+
+/// Encoder threads per video (each is an OS thread); 0, the default, is one per core.
+pub const THREADS: IntOption = IntOption {
+    name: "threads",
+    min: 0,
+    max: 256,
+    default: 0,
+};
+
+/// Tiles per frame (AV1 allows 64 columns by 64 rows); 0, the default, is one per encoder
+/// thread, at most 8.
+pub const TILES: IntOption = IntOption {
+    name: "tiles",
+    min: 0,
+    max: 4096,
+    default: 0,
+};
+
+/// Longest run of frames between keyframes; rav1e takes at most `i32::MAX / 3`.
+pub const KEYFRAME_INTERVAL: IntOption = IntOption {
+    name: "keyframe_interval",
+    min: 1,
+    max: i32::MAX as u64 / 3,
+    default: 240,
+};
+
+/// Queue budget: 128 MiB of frames waiting for the encoder (180 frames of 600x400 RGB) by
+/// default. Peak memory while recording is this plus the encoder state (~30 MiB), whatever
+/// the episode length; 256 MiB put a 2,000-frame episode at 0.21x Gymnasium's peak.
+pub const MEMORY_BUDGET: IntOption = IntOption {
+    name: "memory_budget",
+    min: 1,
+    max: usize::MAX as u64,
+    default: 128 << 20,
+};
+
+/// Default of [`EncoderOptions::low_latency`].
+pub const DEFAULT_LOW_LATENCY: bool = true;
+/// Default of [`EncoderOptions::rl_tuning`].
+pub const DEFAULT_RL_TUNING: bool = true;
+/// Default of [`EncoderOptions::static_skip`].
+pub const DEFAULT_STATIC_SKIP: bool = true;
+
+/// Default base quantizer ([`QUANTIZER`]'s default).
+pub const DEFAULT_QUANTIZER: u8 = QUANTIZER.default as u8;
+
+/// Default queue budget in bytes ([`MEMORY_BUDGET`]'s default).
+pub const DEFAULT_MEMORY_BUDGET: usize = MEMORY_BUDGET.default as usize;
+
+/// Longest keyframe interval rav1e accepts ([`KEYFRAME_INTERVAL`]'s maximum).
+pub const MAX_KEYFRAME_INTERVAL: u64 = KEYFRAME_INTERVAL.max;
+
+/// Most encoder threads one video may ask for ([`THREADS`]'s maximum).
+pub const MAX_THREADS: usize = THREADS.max as usize;
+
+/// Most tiles per frame ([`TILES`]'s maximum).
+pub const MAX_TILES: usize = TILES.max as usize;
 
 impl Default for EncoderOptions {
     fn default() -> Self {
         EncoderOptions {
-            speed: 10,
-            quantizer: DEFAULT_QUANTIZER,
-            threads: 0,
-            tiles: 0,
-            keyframe_interval: 240,
-            memory_budget: DEFAULT_MEMORY_BUDGET,
-            low_latency: true,
-            rl_tuning: true,
-            static_skip: true,
+            speed: SPEED.default as u8,
+            quantizer: QUANTIZER.default as u8,
+            threads: THREADS.default as usize,
+            tiles: TILES.default as usize,
+            keyframe_interval: KEYFRAME_INTERVAL.default,
+            memory_budget: MEMORY_BUDGET.default as usize,
+            low_latency: DEFAULT_LOW_LATENCY,
+            rl_tuning: DEFAULT_RL_TUNING,
+            static_skip: DEFAULT_STATIC_SKIP,
             chroma: Chroma::Yuv420,
         }
     }
 }
 
 impl EncoderOptions {
-    /// Checks every field's range and says which one is wrong and what it should be.
+    /// Checks every field's range; [`Error::OptionOutOfRange`] names the first one outside
+    /// it, its range and its value.
     pub fn validate(&self) -> Result<()> {
-        if self.speed > 10 {
-            return Err(Error::InvalidOptions(format!(
-                "speed must be between 0 and 10, got {}",
-                self.speed
-            )));
-        }
-        if !(1..=MAX_KEYFRAME_INTERVAL).contains(&self.keyframe_interval) {
-            return Err(Error::InvalidOptions(format!(
-                "keyframe_interval must be between 1 and {MAX_KEYFRAME_INTERVAL}, got {}",
-                self.keyframe_interval
-            )));
-        }
-        if self.memory_budget == 0 {
-            return Err(Error::InvalidOptions(
-                "memory_budget must be at least 1 byte, got 0".into(),
-            ));
-        }
-        if self.tiles > MAX_TILES {
-            return Err(Error::InvalidOptions(format!(
-                "tiles must be between 0 and {MAX_TILES}, got {}",
-                self.tiles
-            )));
-        }
-        if self.threads > MAX_THREADS {
-            return Err(Error::InvalidOptions(format!(
-                "threads must be between 0 and {MAX_THREADS}, got {}",
-                self.threads
-            )));
-        }
+        SPEED.check(self.speed.into())?;
+        QUANTIZER.check(self.quantizer.into())?;
+        THREADS.check(self.threads as i128)?;
+        TILES.check(self.tiles as i128)?;
+        KEYFRAME_INTERVAL.check(self.keyframe_interval.into())?;
+        MEMORY_BUDGET.check(self.memory_budget as i128)?;
         Ok(())
     }
 }

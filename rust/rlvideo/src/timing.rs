@@ -2,6 +2,9 @@
 
 use crate::error::{Error, Result};
 
+/// Frame rate when none is given (Gymnasium's when an env names no `render_fps`).
+pub const DEFAULT_FPS: f64 = 30.0;
+
 /// Highest frame rate we accept.
 pub const MAX_FPS: f64 = 1000.0;
 
