@@ -108,5 +108,6 @@ def test_api_reference_renders_the_python_and_native_api(site: Path) -> None:
         "rlvideo.VideoWriter.write",
         "rlvideo.VideoWriter.close",
         "rlvideo.EncoderError",
+        "rlvideo.EncoderOptions.quantizer",
     ):
         assert name in ids, name
