@@ -1,11 +1,12 @@
 """The documentation site builds with warnings as errors, a broken internal link fails that
 build, and the built pages render in headless Chromium: the theme, the figures, the tables
 generated from the benchmark results, and the API reference generated from the docstrings
-and `_native.pyi`."""
+and `_native.pyi`. The README stays short and its links to the pages resolve."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -111,3 +112,14 @@ def test_api_reference_renders_the_python_and_native_api(site: Path) -> None:
         "rlvideo.EncoderOptions.quantizer",
     ):
         assert name in ids, name
+
+
+def test_readme_is_short_and_its_links_resolve() -> None:
+    # The README is what a visitor reads in a minute; the rest lives on the docs pages.
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) < 150
+    assert "bash scripts/demo.sh" in readme and "bash scripts/test.sh" in readme
+    targets = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", readme)
+    assert any(t.startswith("docs/") for t in targets), targets
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert missing == [], missing
