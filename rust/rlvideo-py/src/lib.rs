@@ -1,5 +1,9 @@
-//! `rlvideo._native`: the Python face of the `rlvideo` crate. Argument conversion and
-//! exception mapping only; everything else lives in the core crate.
+//! `rlvideo._native`: the Python face of the `rlvideo` crate. Argument conversion (numpy
+//! arrays to frame views, keyword options through one signature built from the core's
+//! defaults), exception mapping, and what waiting means in Python (the GIL released, Ctrl-C
+//! checked between slices, the caller's progress reporter called). Option ranges, the span a
+//! strided frame reaches, frame counts and which errors close a writer are the core's; the
+//! binding imports no Python module.
 
 mod errors;
 mod frame;

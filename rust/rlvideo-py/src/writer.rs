@@ -15,12 +15,42 @@ use crate::frame::{as_uint8_array, layout_of, NumpyFrame};
 /// How often a blocked `write`/`close` looks for pending signals (Ctrl-C).
 const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
 
-/// State behind the Python object: the open writer, or what it wrote once closed.
+/// State behind the Python object: the open writer, or what it had done once let go.
 struct State {
     writer: Option<VideoWriter>,
-    summary: Option<Summary>,
+    ended: Ended,
+}
+
+/// What a writer had done when it was let go (closed, or failed for good): the core's counts
+/// at that moment, and its summary after a successful close. While the writer is open the
+/// getters ask the core itself.
+#[derive(Default)]
+struct Ended {
     frames: u64,
     frame_size: Option<(usize, usize)>,
+    summary: Option<Summary>,
+}
+
+impl State {
+    fn frames(&self) -> u64 {
+        self.writer
+            .as_ref()
+            .map_or(self.ended.frames, VideoWriter::frames_written)
+    }
+
+    fn frame_size(&self) -> Option<(usize, usize)> {
+        self.writer
+            .as_ref()
+            .map_or(self.ended.frame_size, VideoWriter::frame_size)
+    }
+
+    /// Takes the writer out (to finish it, or because it failed), keeping its counts.
+    fn let_go(&mut self) -> Option<VideoWriter> {
+        let writer = self.writer.take()?;
+        self.ended.frames = writer.frames_written();
+        self.ended.frame_size = writer.frame_size();
+        Some(writer)
+    }
 }
 
 /// Records numpy frames to an AV1 MP4 file on a background thread.
@@ -50,9 +80,7 @@ impl PyVideoWriter {
             fps,
             state: Mutex::new(State {
                 writer: Some(writer),
-                summary: None,
-                frames: 0,
-                frame_size: None,
+                ended: Ended::default(),
             }),
         })
     }
@@ -131,11 +159,10 @@ impl PyVideoWriter {
         report.finish(py, true)?;
         py.detach(|| {
             let mut state = lock(state);
-            let Some(writer) = state.writer.take() else {
+            let Some(writer) = state.let_go() else {
                 return Ok(());
             };
-            let summary = writer.finish()?;
-            state.summary = Some(summary);
+            state.ended.summary = Some(writer.finish()?);
             Ok(())
         })
         .map_err(to_py)
@@ -172,7 +199,7 @@ impl PyVideoWriter {
     /// Frames accepted so far.
     #[getter]
     fn frames(&self) -> u64 {
-        lock(&self.state).frames
+        lock(&self.state).frames()
     }
 
     /// Frames encoded and in the file so far; `frames - frames_encoded` are still queued
@@ -181,7 +208,7 @@ impl PyVideoWriter {
     fn frames_encoded(&self) -> u64 {
         let state = lock(&self.state);
         state.writer.as_ref().map_or_else(
-            || state.summary.as_ref().map_or(0, |s| s.frames),
+            || state.ended.summary.as_ref().map_or(0, |s| s.frames),
             |w| w.frames_encoded(),
         )
     }
@@ -189,7 +216,7 @@ impl PyVideoWriter {
     /// `(width, height)` once the first frame is written, else `None`.
     #[getter]
     fn frame_size(&self) -> Option<(usize, usize)> {
-        lock(&self.state).frame_size
+        lock(&self.state).frame_size()
     }
 
     /// True once `close()` has run (or a background failure closed the writer): no more
@@ -214,7 +241,7 @@ impl PyVideoWriter {
     /// Bytes of the finished file; `None` until closed. 0 if no frame was written.
     #[getter]
     fn bytes(&self) -> Option<u64> {
-        lock(&self.state).summary.as_ref().map(|s| s.bytes)
+        lock(&self.state).ended.summary.as_ref().map(|s| s.bytes)
     }
 
     /// Bytes of frames queued (copied or kept) but not yet taken by the encoder (at most
@@ -230,7 +257,7 @@ impl PyVideoWriter {
     /// Playing time in seconds: frames / fps.
     #[getter]
     fn duration(&self) -> f64 {
-        lock(&self.state).frames as f64 / self.fps
+        lock(&self.state).frames() as f64 / self.fps
     }
 
     fn __repr__(&self) -> String {
@@ -239,7 +266,7 @@ impl PyVideoWriter {
             "VideoWriter(path={:?}, fps={}, frames={}, closed={})",
             self.path.display().to_string(),
             self.fps,
-            state.frames,
+            state.frames(),
             state.writer.as_ref().is_none_or(|w| !w.is_open())
         )
     }
@@ -272,11 +299,9 @@ impl PyVideoWriter {
                     return None;
                 }
                 let result = hand_over(writer);
-                state.frames = writer.frames_written();
-                state.frame_size = writer.frame_size();
                 if result.as_ref().is_err_and(rlvideo::Error::closes_writer) {
                     // The background thread has stopped; the writer is closed for good.
-                    state.writer = None;
+                    state.let_go();
                 }
                 Some(result)
             });
