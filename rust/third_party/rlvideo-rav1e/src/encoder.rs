@@ -2673,14 +2673,14 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  // An unchanged block is coded whole, as a static skip; one less than half
+  // An unchanged block is coded whole, as a static skip; one sparsely
   // changed is split without trying it whole (rlvideo delta).
   let change = crate::static_skip::block_change(ts, bsize, tile_bo);
   let must_split = is_square
     && (bsize > fi.partition_range.max
       || !has_cols
       || !has_rows
-      || (change == BlockChange::PartlyChanged
+      || (change == BlockChange::SparselyChanged
         && bsize > fi.partition_range.min));
 
   let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
@@ -2962,14 +2962,14 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   debug_assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  // An unchanged block is coded whole, as a static skip; one less than half
+  // An unchanged block is coded whole, as a static skip; one sparsely
   // changed is split without trying it whole (rlvideo delta).
   let change = crate::static_skip::block_change(ts, bsize, tile_bo);
   let must_split = is_square
     && (bsize > fi.partition_range.max
       || !has_cols
       || !has_rows
-      || (change == BlockChange::PartlyChanged
+      || (change == BlockChange::SparselyChanged
         && bsize > fi.partition_range.min));
 
   let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
@@ -2989,11 +2989,11 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
       rd_cost: f64::MAX,
       part_modes: ArrayVec::new(),
     });
+
   if must_split {
     // A cached whole-block decision does not apply to a split block.
     rdo_output.part_modes.clear();
   }
-
   let partition = if must_split {
     PartitionType::PARTITION_SPLIT
   } else if can_split {
