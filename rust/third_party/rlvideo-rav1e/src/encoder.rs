@@ -2643,6 +2643,43 @@ pub fn encode_block_with_modes<T: Pixel, W: Writer>(
   );
 }
 
+/// Whether a block must split, and whether it may, for both partition
+/// searches: upstream's rule (a square block beyond the partition range or
+/// the tile's edge must split; no sub-8x8 inter blocks outside 4:2:0) and
+/// static skip's (rlvideo delta, static_skip.rs): an unchanged block is
+/// coded whole, one sparsely changed splits without being tried whole.
+struct SplitRule {
+  change: BlockChange,
+  must_split: bool,
+  can_split: bool,
+}
+
+fn split_rule<T: Pixel>(
+  fi: &FrameInvariants<T>, ts: &TileStateMut<'_, T>, bsize: BlockSize,
+  tile_bo: TileBlockOffset, has_cols: bool, has_rows: bool,
+) -> SplitRule {
+  let is_square = bsize.is_sqr();
+  let change = crate::static_skip::block_change(ts, bsize, tile_bo);
+  let must_split = is_square
+    && (bsize > fi.partition_range.max
+      || !has_cols
+      || !has_rows
+      || (change == BlockChange::SparselyChanged
+        && bsize > fi.partition_range.min));
+
+  let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
+    if !must_split && change == BlockChange::Unchanged {
+      false
+    } else if fi.frame_type.has_inter() &&
+      fi.sequence.chroma_sampling != ChromaSampling::Cs420 &&
+      bsize <= BlockSize::BLOCK_8X8 {
+      false
+    } else {
+      (bsize > fi.partition_range.min && is_square) || must_split
+    };
+  SplitRule { change, must_split, can_split }
+}
+
 #[profiling::function]
 fn encode_partition_bottomup<T: Pixel, W: Writer>(
   fi: &FrameInvariants<T>, ts: &mut TileStateMut<'_, T>,
@@ -2673,26 +2710,8 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  // An unchanged block is coded whole, as a static skip; one sparsely
-  // changed is split without trying it whole (rlvideo delta).
-  let change = crate::static_skip::block_change(ts, bsize, tile_bo);
-  let must_split = is_square
-    && (bsize > fi.partition_range.max
-      || !has_cols
-      || !has_rows
-      || (change == BlockChange::SparselyChanged
-        && bsize > fi.partition_range.min));
-
-  let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
-    if !must_split && change == BlockChange::Unchanged {
-      false
-    } else if fi.frame_type.has_inter() &&
-      fi.sequence.chroma_sampling != ChromaSampling::Cs420 &&
-      bsize <= BlockSize::BLOCK_8X8 {
-      false
-    } else {
-      (bsize > fi.partition_range.min && is_square) || must_split
-    };
+  let SplitRule { change, must_split, can_split } =
+    split_rule(fi, ts, bsize, tile_bo, has_cols, has_rows);
 
   assert!(bsize >= BlockSize::BLOCK_8X8 || !can_split);
 
@@ -2962,26 +2981,8 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   debug_assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  // An unchanged block is coded whole, as a static skip; one sparsely
-  // changed is split without trying it whole (rlvideo delta).
-  let change = crate::static_skip::block_change(ts, bsize, tile_bo);
-  let must_split = is_square
-    && (bsize > fi.partition_range.max
-      || !has_cols
-      || !has_rows
-      || (change == BlockChange::SparselyChanged
-        && bsize > fi.partition_range.min));
-
-  let can_split = // FIXME: sub-8x8 inter blocks not supported for non-4:2:0 sampling
-    if !must_split && change == BlockChange::Unchanged {
-      false
-    } else if fi.frame_type.has_inter() &&
-      fi.sequence.chroma_sampling != ChromaSampling::Cs420 &&
-      bsize <= BlockSize::BLOCK_8X8 {
-      false
-    } else {
-      (bsize > fi.partition_range.min && is_square) || must_split
-    };
+  let SplitRule { must_split, can_split, .. } =
+    split_rule(fi, ts, bsize, tile_bo, has_cols, has_rows);
 
   let mut rdo_output =
     block_output.clone().unwrap_or_else(|| PartitionGroupParameters {
