@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def record_four_videos(
 ) -> None:
     """Four 20-frame noise videos, queued faster than they encode; `started(i)` runs once
     video i's writer exists. Errors raised while recording (a finished video collected by
-    `stop`) go to `errors`."""
+    the poll after `stop`, as an integration's `after_event` does) go to `errors`."""
     rng = np.random.default_rng(0)
     for i in range(4):
         recorder.start(f"v{i}")
@@ -142,8 +143,9 @@ def record_four_videos(
             recorder.add(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8))
             if frame == 0:
                 started(i)
+        recorder.stop()
         try:
-            recorder.stop()
+            recorder.poll()
         except Exception as error:
             errors.append(error)
 
@@ -190,6 +192,39 @@ def test_a_raising_callback_does_not_stop_the_other_videos(tmp_path):
     assert calls == [str(tmp_path / f"v{i}.mp4") for i in range(4)]
     for i in range(4):
         assert stream_info(tmp_path / f"v{i}.mp4")["frames"] == 20
+
+
+def test_a_callback_raising_while_the_next_video_starts_does_not_lose_it(tmp_path):
+    """The first video finishes just as a reset stops the second and starts the third: the
+    callback's error comes from the poll after the third video's first frame, not from the
+    stop, which would leave the third never started (a CI run lost an episode this way)."""
+    calls: list[str] = []
+
+    def upload(path: str) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            raise RuntimeError("upload failed")
+
+    series = VideoSeries(str(tmp_path), 30, {"static_skip": False}, upload)
+    ramp = [np.full((48, 64, 3), 20 * t, np.uint8) for t in range(5)]
+    series.start("a")
+    for frame in ramp:
+        series.add(frame)
+    series.stop()
+    series.start("b")
+    for frame in ramp:
+        series.add(frame)
+    first = series.pending[0]
+    while not first.done:
+        time.sleep(0.01)
+    series.restart("c", series.stop)  # as a reset does: nothing is reported yet
+    assert (series.recording, series.video_name, calls) == (True, "c", [])
+    with pytest.raises(RuntimeError, match="upload failed"):
+        series.after_event(lambda: series.add(ramp[0]))
+    assert series.frames == 1 and calls == [str(tmp_path / "a.mp4")]
+    series.close()
+    assert calls == [str(tmp_path / f"{name}.mp4") for name in "abc"]
+    assert [stream_info(tmp_path / f"{name}.mp4")["frames"] for name in "abc"] == [5, 5, 1]
 
 
 def test_ctrl_c_in_a_callback_is_raised_after_the_other_videos_are_saved(tmp_path):

@@ -145,14 +145,15 @@ class VideoSeries:
         self.poll()
 
     def stop(self) -> None:
-        """Ends the current video; it finishes encoding in the background."""
+        """Ends the current video; it finishes encoding in the background. It reports
+        nothing: a reporter raising here would cut short the reset or step that stopped the
+        video (the next video would never start). `after_event`'s poll reports it."""
         if self.writer is None:
             self.warn("Ignored saving a video as there were zero frames to save.")
         else:
             self.writer.close(wait=False)
             self.pending.append(self.writer)
         self._forget_current()
-        self.poll()
 
     def stop_with_warning(self, reason: str) -> None:
         """Ends the video at a frame it cannot take, saying why, as Gymnasium does."""
