@@ -23,6 +23,7 @@ WITH_EXAMPLES = {
     "rlvideo._frames",
     "rlvideo._options",
     "rlvideo._schedule",
+    "rlvideo._selection",
     "rlvideo._series",
     "rlvideo.record_video",
     "rlvideo.saving",

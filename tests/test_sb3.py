@@ -280,7 +280,7 @@ def test_same_signature_as_stable_baselines3():
     ]
     assert theirs["video_length"].default == 200 and theirs["name_prefix"].default == "rl-video"
     extra = ours[len(theirs) :]
-    assert [p.kind for p in extra] == [inspect.Parameter.KEYWORD_ONLY] * 2 + [
+    assert [p.kind for p in extra] == [inspect.Parameter.KEYWORD_ONLY] * 5 + [
         inspect.Parameter.VAR_KEYWORD
     ]
 

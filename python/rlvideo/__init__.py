@@ -33,6 +33,7 @@ from rlvideo._native import (
     simd_level,
 )
 from rlvideo._options import EncoderOptions
+from rlvideo._selection import EpisodeStats
 from rlvideo.saving import save_video
 from rlvideo.schedules import capped_cubic_video_schedule
 
@@ -48,6 +49,7 @@ __all__ = [
     "MAX_WIDTH",
     "EncoderError",
     "EncoderOptions",
+    "EpisodeStats",
     "RecordVideo",
     "VideoWriter",
     "capped_cubic_video_schedule",

@@ -13,6 +13,7 @@ from gymnasium import logger
 
 from rlvideo._progress import WaitProgress
 from rlvideo._schedule import TriggerSchedule
+from rlvideo._selection import ScoreFunction, every_episode, make_selection
 from rlvideo._series import VideoCallback, VideoSeries
 from rlvideo._wandb import log_if_monitoring
 
@@ -84,8 +85,15 @@ class GymnasiumRecording:
         gc_trigger: Callable[[int], bool] | None,
         on_video_saved: VideoCallback | None,
         encoder_options: EncoderOptions,
+        keep_best: int = 0,
+        keep_worst: int = 0,
+        score: ScoreFunction | None = None,
     ) -> None:
-        """Gymnasium 1.x's constructor logic: triggers, folder, fps and counters."""
+        """Gymnasium 1.x's constructor logic: triggers, folder, fps and counters; with
+        `keep_best`/`keep_worst`, every episode is recorded unless a trigger is given."""
+        selection = make_selection(keep_best, keep_worst, score, name_prefix)
+        if selection is not None and episode_trigger is None and step_trigger is None:
+            episode_trigger = every_episode
         self._schedule = TriggerSchedule(episode_trigger, step_trigger, video_length, name_prefix)
         # Gymnasium silences moviepy's bar with it; here it silences the report of a wait
         # for the encoder that lasts more than a second (off by default, as in Gymnasium).
@@ -105,6 +113,7 @@ class GymnasiumRecording:
             reporters=[log_if_monitoring],
             progress=None if disable_logger else WaitProgress,
             warn=logger.warn,
+            selection=selection,
         )
 
     @property

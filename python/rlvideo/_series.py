@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from rlvideo._native import VideoWriter, check_options
+from rlvideo._selection import EpisodeStats
 
 if TYPE_CHECKING:
     from rlvideo._options import EncoderOptions
+    from rlvideo._selection import KeptVideos
 
 VideoCallback = Callable[[str], Any]
 """Called with the final path of each complete video."""
@@ -48,6 +50,11 @@ class VideoSeries:
     `poll`/`close` as the writer's own exception (``OSError`` naming the file, or
     ``rlvideo.EncoderError``).
 
+    With a `selection` (``keep_best``/``keep_worst``, ``rlvideo._selection.KeptVideos``) a
+    finished video is ranked instead of reported, from the rewards the integration passed
+    to `after_event`/`note_reward` while it was recorded; `close` renames the kept ones by
+    rank and reports those alone.
+
     Example:
         >>> import numpy as np, tempfile
         >>> saved = []
@@ -70,6 +77,7 @@ class VideoSeries:
         reporters: Sequence[VideoCallback] = (),
         progress: ProgressFactory | None = None,
         warn: Callable[[str], None] = warn_with_warnings,
+        selection: KeptVideos | None = None,
     ) -> None:
         check_options(fps, **encoder_options)
         # Reports a wait longer than a second (close() finishing videos, a frame waiting for
@@ -86,6 +94,13 @@ class VideoSeries:
         self.frames = 0
         self.writer: VideoWriter | None = None
         self.pending: list[VideoWriter] = []
+        # keep_best/keep_worst (rlvideo._selection): finished videos are ranked instead of
+        # reported, and the kept ones reported at close under their ranked names. The
+        # rewards of the video in progress, and the stats of each pending one, feed it.
+        self.selection = selection
+        self.rewards: list[np.ndarray] = []
+        self._step_reward: object = None
+        self._pending_stats: dict[int, EpisodeStats] = {}
 
     def start(self, video_name: str) -> None:
         """Starts the video `video_name` (a file name without ``.mp4``); the current one, if
@@ -94,6 +109,7 @@ class VideoSeries:
         self.video_name = video_name
         self.recording = True
         self.frames = 0
+        self.rewards = []
 
     def restart(self, video_name: str, stop: Callable[[], None]) -> None:
         """Starts `video_name`, ending the video in progress first through `stop` (the
@@ -127,6 +143,12 @@ class VideoSeries:
                 self._forget_current()
             raise  # (a Ctrl-C while waiting for room leaves the recording as it was)
         self.frames += 1
+        if self._step_reward is not None:
+            # The reward of the step between the previous frame and this one (one per
+            # event: an rgb_array_list render adds several frames for one step).
+            reward, self._step_reward = self._step_reward, None
+            if self.frames > 1 and self.selection is not None:
+                self.rewards.append(np.array(reward, dtype=np.float64))
         return True
 
     def add_until(
@@ -137,12 +159,20 @@ class VideoSeries:
         if self.add(frame, copy=copy) and self.frames > last:
             stop()
 
-    def after_event(self, capture: Callable[[], None]) -> None:
+    def after_event(self, capture: Callable[[], None], reward: object = None) -> None:
         """What every integration does after a step or reset: `capture` a frame while
-        recording, then report the videos that finished meanwhile."""
+        recording, then report the videos that finished meanwhile. `reward` is the step's
+        reward of what the video shows (a number, or one per sub-env), ``None`` after a
+        reset; it is counted only with a `selection`."""
+        self.note_reward(reward)
         if self.recording:
             capture()
+        self._step_reward = None
         self.poll()
+
+    def note_reward(self, reward: object) -> None:
+        """The reward of the step whose frame the next `add` takes (see `after_event`)."""
+        self._step_reward = reward
 
     def stop(self) -> None:
         """Ends the current video; it finishes encoding in the background. It reports
@@ -153,6 +183,8 @@ class VideoSeries:
         else:
             self.writer.close(wait=False)
             self.pending.append(self.writer)
+            if self.selection is not None:
+                self._pending_stats[id(self.writer)] = self._stats()
         self._forget_current()
 
     def stop_with_warning(self, reason: str) -> None:
@@ -180,14 +212,35 @@ class VideoSeries:
             self._collect(wait=True)
         except BaseException as error:
             first_error = first_error or error
+        if self.selection is not None and not self.pending:  # (not after a Ctrl-C's wait)
+            paths, rename_error = self.selection.finish()
+            first_error = first_error or rename_error
+            first_error = self._report(paths) or first_error
         if first_error is not None:
             raise first_error
+
+    def _stats(self) -> EpisodeStats:
+        rewards = np.array(self.rewards) if self.rewards else np.zeros(0)
+        assert self.video_name is not None
+        return EpisodeStats(self.video_name, rewards, self.frames)
+
+    def _report(self, paths: Sequence[str]) -> BaseException | None:
+        """Calls every reporter with every path; returns the first error."""
+        first_error: BaseException | None = None
+        for path in paths:
+            for report in self.reporters:
+                try:
+                    report(path)
+                except BaseException as error:  # the user's code or wandb's, Ctrl-C included
+                    first_error = first_error or error
+        return first_error
 
     def _forget_current(self) -> None:
         self.writer = None
         self.video_name = None
         self.recording = False
         self.frames = 0
+        self.rewards = []
 
     def _collect(self, *, wait: bool) -> None:
         """Collects finished videos (with `wait`, every pending one) in order and reports
@@ -202,15 +255,18 @@ class VideoSeries:
                 writer.close()  # returns at once when done; raises if the background work failed
             except Exception as error:  # this video is lost; the others go on
                 self.pending.pop(0)
+                self._pending_stats.pop(id(writer), None)
                 first_error = first_error or error
                 continue
             # (A Ctrl-C while waiting leaves the video pending, for a later close.)
             self.pending.pop(0)
-            for report in self.reporters:
-                try:
-                    report(str(writer.path))
-                except BaseException as error:  # the user's code or wandb's, Ctrl-C included
+            if self.selection is not None:
+                try:  # ranked now, reported at close if kept
+                    self.selection.add(str(writer.path), self._pending_stats.pop(id(writer)))
+                except Exception as error:  # the user's score: the video stays, unranked
                     first_error = first_error or error
+                continue
+            first_error = self._report([str(writer.path)]) or first_error
         if first_error is not None:
             raise first_error
 

@@ -10,6 +10,7 @@ from gymnasium import logger
 from gymnasium.core import ActType, ObsType
 
 from rlvideo._gymnasium import GymnasiumRecording, check_render_mode
+from rlvideo._selection import ScoreFunction
 from rlvideo._series import VideoCallback
 
 if TYPE_CHECKING:
@@ -45,6 +46,23 @@ class RecordVideo(
         ...         done = terminated or truncated
         >>> env.close()
 
+    Example - record all 20 episodes, keep the 3 with the highest return:
+        >>> import os
+        >>> env = gym.make("CartPole-v1", render_mode="rgb_array")
+        >>> env = RecordVideo(env, "best", keep_best=3)
+        >>> for _ in range(20):
+        ...     _ = env.reset()
+        ...     done = False
+        ...     while not done:
+        ...         *_, terminated, truncated, _ = env.step(env.action_space.sample())
+        ...         done = terminated or truncated
+        >>> env.close()
+        >>> for name in sorted(os.listdir("best")):
+        ...     print(name)
+        rl-video-best-1-episode-...
+        rl-video-best-2-episode-...
+        rl-video-best-3-episode-...
+
     ``gc_trigger`` defaults to ``None``: Gymnasium runs ``gc.collect()`` after every video to
     free its frame list (tens of milliseconds with a large heap); rlvideo keeps no frame list.
     Pass a trigger to collect anyway.
@@ -73,6 +91,19 @@ class RecordVideo(
         on_video_saved: Keyword-only. Called with the path of each video once it is
             complete on disk, on the caller's thread (inside ``step``, ``reset`` or
             ``close``), e.g. to upload it.
+        keep_best: Keyword-only. Keep only the videos of the ``keep_best`` highest
+            ``score``s (0, the default: keep every video). With neither trigger given,
+            every episode is recorded. A video is deleted as soon as it cannot make the cut
+            (``keep_best`` better ones, and ``keep_worst`` worse ones, are complete); at
+            ``close()`` the kept ones are renamed, e.g.
+            ``{name_prefix}-best-{rank}-episode-{N}.mp4``, and only then passed to
+            ``on_video_saved`` (and W&B), best first. Until then they keep Gymnasium's names.
+        keep_worst: Keyword-only. The same for the lowest scores (``-worst-{rank}-``); a
+            video in both lists names both ranks.
+        score: Keyword-only. ``score(stats)`` ranks a video from its
+            ``rlvideo.EpisodeStats`` (higher is better); by default the return of the steps
+            it recorded, ``stats.episode_return`` (of the recorded part when
+            ``video_length`` cut the episode short). Needs ``keep_best`` or ``keep_worst``.
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``: ``speed``, ``quantizer``, ``threads``, ``tiles``,
             ``keyframe_interval``, ``memory_budget``, ``low_latency``, ``rl_tuning``,
@@ -92,6 +123,9 @@ class RecordVideo(
         gc_trigger: Callable[[int], bool] | None = None,
         *,
         on_video_saved: VideoCallback | None = None,
+        keep_best: int = 0,
+        keep_worst: int = 0,
+        score: ScoreFunction | None = None,
         **encoder_options: Unpack[EncoderOptions],
     ):
         gym.utils.RecordConstructorArgs.__init__(
@@ -118,6 +152,9 @@ class RecordVideo(
             gc_trigger,
             on_video_saved,
             encoder_options,
+            keep_best,
+            keep_worst,
+            score,
         )
 
     def _capture_frame(self) -> None:
@@ -149,5 +186,5 @@ class RecordVideo(
         """Step the environment, capturing a frame while recording."""
         obs, rew, terminated, truncated, info = self.env.step(action)
         self._schedule.step_taken(self)
-        self._recorder.after_event(self._capture_frame)
+        self._recorder.after_event(self._capture_frame, rew)
         return obs, rew, terminated, truncated, info

@@ -22,6 +22,7 @@ except ImportError as error:  # SB3 or PyTorch missing
 from gymnasium import logger
 
 from rlvideo._progress import WaitProgress
+from rlvideo._selection import ScoreFunction, make_selection
 from rlvideo._series import VideoCallback, VideoSeries, check_file_name
 from rlvideo._wandb import log_if_monitoring
 
@@ -75,6 +76,20 @@ class VecVideoRecorder(VecEnvWrapper):
         disable_logger: Keyword-only. True silences the report of a wait for the encoder
             that lasts over a second (in ``close()``, or a step whose frame waits for room).
             False by default: SB3 always shows moviepy's progress bar.
+        keep_best: Keyword-only. Keep only the videos of the ``keep_best`` highest
+            ``score``s (0, the default: keep every video); the trigger still says which
+            windows are recorded. A video is deleted as soon as it cannot make the cut
+            (``keep_best`` better ones, and ``keep_worst`` worse ones, are complete); at
+            ``close()`` the kept ones are renamed, e.g.
+            ``{name_prefix}-best-{rank}-step-{a}-to-step-{b}.mp4``, and only then passed to
+            ``on_video_saved`` (and W&B), best first. (``Saving video to`` still names the
+            file as recorded.)
+        keep_worst: Keyword-only. The same for the lowest scores (``-worst-{rank}-``); a
+            video in both lists names both ranks.
+        score: Keyword-only. ``score(stats)`` ranks a video from its
+            ``rlvideo.EpisodeStats`` (higher is better); by default the sum of every
+            sub-env's rewards over the steps it recorded (``stats.episode_return``: the
+            tiled render shows them all). Needs ``keep_best`` or ``keep_worst``.
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``: ``speed``, ``quantizer``, ...), checked here.
     """
@@ -92,6 +107,9 @@ class VecVideoRecorder(VecEnvWrapper):
         *,
         on_video_saved: VideoCallback | None = None,
         disable_logger: bool = False,
+        keep_best: int = 0,
+        keep_worst: int = 0,
+        score: ScoreFunction | None = None,
         **encoder_options: Unpack[EncoderOptions],
     ):
         VecEnvWrapper.__init__(self, venv)
@@ -124,6 +142,7 @@ class VecVideoRecorder(VecEnvWrapper):
             reporters=[log_if_monitoring],
             progress=None if disable_logger else WaitProgress,
             warn=logger.warn,
+            selection=make_selection(keep_best, keep_worst, score, name_prefix),
         )
         os.makedirs(self.video_folder, exist_ok=True)  # no overwrite warning, as in SB3
         self.name_prefix = name_prefix
@@ -164,10 +183,13 @@ class VecVideoRecorder(VecEnvWrapper):
     def step_wait(self) -> VecEnvStepReturn:
         obs, rewards, dones, infos = self.venv.step_wait()
         self.step_id += 1
+        # The rewards of every sub-env, as the tiled render shows them all (keep_best).
+        self._recorder.note_reward(rewards)
         if self.recording:
             self._capture_frame()
         elif self._video_enabled():  # SB3 asks the trigger only when not recording
             self._start_video_recorder()
+        self._recorder.note_reward(None)
         self._recorder.poll()
         return obs, rewards, dones, infos
 

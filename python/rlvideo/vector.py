@@ -15,6 +15,7 @@ from gymnasium.vector import VectorEnv, VectorWrapper
 
 from rlvideo._frames import grid_shape, tile
 from rlvideo._gymnasium import GymnasiumRecording, check_render_mode
+from rlvideo._selection import ScoreFunction
 from rlvideo._series import VideoCallback
 
 __all__ = ["RecordVideo"]
@@ -101,6 +102,21 @@ class RecordVideo(
         on_video_saved: Keyword-only. Called with the path of each video once it is
             complete on disk, on the caller's thread (inside ``step``, ``reset`` or
             ``close``).
+        keep_best: Keyword-only. Keep only the videos of the ``keep_best`` highest
+            ``score``s (0, the default: keep every video). With neither trigger given,
+            every episode is recorded. A video is deleted as soon as it cannot make the cut
+            (``keep_best`` better ones, and ``keep_worst`` worse ones, are complete); at
+            ``close()`` the kept ones are renamed, e.g.
+            ``{name_prefix}-best-{rank}-episode-{N}.mp4``, and only then passed to
+            ``on_video_saved`` (and W&B), best first. Until then they keep Gymnasium's names.
+        keep_worst: Keyword-only. The same for the lowest scores (``-worst-{rank}-``); a
+            video in both lists names both ranks.
+        score: Keyword-only. ``score(stats)`` ranks a video from its
+            ``rlvideo.EpisodeStats`` (higher is better); by default the return of the steps
+            it recorded, ``stats.episode_return``: the first env's with
+            ``record_first_only``, else summed over every sub-env the grid shows (the
+            first env's alone: ``stats.rewards[:, 0].sum()``). Needs ``keep_best`` or
+            ``keep_worst``.
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``), checked here.
     """
@@ -120,6 +136,9 @@ class RecordVideo(
         gc_trigger: Callable[[int], bool] | None = None,
         *,
         on_video_saved: VideoCallback | None = None,
+        keep_best: int = 0,
+        keep_worst: int = 0,
+        score: ScoreFunction | None = None,
         **encoder_options: Unpack[EncoderOptions],
     ):
         VectorWrapper.__init__(self, env)
@@ -165,6 +184,9 @@ class RecordVideo(
             gc_trigger,
             on_video_saved,
             encoder_options,
+            keep_best,
+            keep_worst,
+            score,
         )
         self._grid: np.ndarray | None = None
 
@@ -218,5 +240,7 @@ class RecordVideo(
         else:
             new_episode = self.autoreset_mode == AutoresetMode.SAME_STEP and ended
         self._schedule.step_taken(self, new_episode=bool(new_episode))
-        self._recorder.after_event(self._capture_frame)
+        # The rewards of what the video shows: the first env's, or all of the grid's.
+        shown = rewards[0] if self.record_first_only else rewards
+        self._recorder.after_event(self._capture_frame, shown)
         return obs, rewards, terminations, truncations, info
