@@ -443,3 +443,19 @@ def test_sb3_refuses_bad_option_values(tmp_path, kwargs, error, message):
     with pytest.raises(error, match=message):
         VecVideoRecorder(venv, str(tmp_path), lambda step: True, **kwargs)
     assert not tmp_path.exists()
+
+
+def test_wandb_logging_sees_only_the_kept_videos(tmp_path, monkeypatch):
+    """W&B's monitor_gym logging is one of the finished-video reporters: with keep_best it is
+    called at close, with the kept videos' final paths only."""
+    logged: list[str] = []
+    monkeypatch.setattr("rlvideo._gymnasium.log_if_monitoring", logged.append)
+    env = RecordVideo(cartpole(shaped=True), str(tmp_path), keep_best=2)
+    rewards = episodes(env, 8, seed=9)
+    assert logged == []
+    env.close()
+    ranks = expected_ranks([sum(r) for r in rewards], 2, 0)
+    assert sorted(os.path.basename(p) for p in logged) == files(tmp_path)
+    assert files(tmp_path) == sorted(
+        name_of("rl-video", f"episode-{i}", best, None) for i, (best, _) in ranks.items()
+    )
