@@ -459,3 +459,50 @@ def test_wandb_logging_sees_only_the_kept_videos(tmp_path, monkeypatch):
     assert files(tmp_path) == sorted(
         name_of("rl-video", f"episode-{i}", best, None) for i, (best, _) in ranks.items()
     )
+
+
+@pytest.mark.filterwarnings("ignore:.*autoreset mode is same-step")
+def test_vector_same_step_autoreset_counts_the_last_steps_reward(tmp_path):
+    """Same-step autoreset renders the next episode at the step that ended one, so an
+    episode's video lacks its last step (Gymnasium warns); that step's reward still counts in
+    the episode it ended: the score is the episode's return."""
+    AutoresetMode = getattr(gym.vector, "AutoresetMode", None)
+    if AutoresetMode is None:
+        pytest.skip("Gymnasium 1.0 has no same-step autoreset")
+
+    seen: dict[str, EpisodeStats] = {}
+
+    def by_return(stats: EpisodeStats) -> float:
+        seen[stats.name] = stats
+        return stats.episode_return
+
+    envs = gym.make_vec(
+        "CartPole-v1",
+        num_envs=2,
+        render_mode="rgb_array",
+        vectorization_mode="sync",
+        vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
+        wrappers=[ShapedReward],
+    )
+    envs = rlvector.RecordVideo(
+        envs, str(tmp_path), record_first_only=True, keep_best=1, score=by_return
+    )
+    rng = np.random.default_rng(12)
+    envs.reset(seed=12)
+    per_episode: list[list[float]] = [[]]
+    ended = False
+    for _ in range(200):
+        if ended:
+            per_episode.append([])
+        _, rewards, terminations, truncations, _ = envs.step(rng.integers(2, size=2))
+        per_episode[-1].append(float(rewards[0]))
+        ended = bool(terminations[0] or truncations[0])
+    envs.close()
+    assert len(per_episode) > 3
+    for i, steps in enumerate(per_episode):
+        stats = seen[f"rl-video-episode-{i}"]
+        np.testing.assert_allclose(stats.rewards, steps)
+        finished = i < len(per_episode) - 1 or ended
+        assert stats.frames == len(steps) + (0 if finished else 1)
+    best = max(range(len(per_episode)), key=lambda i: (sum(per_episode[i]), -i))
+    assert files(tmp_path) == [f"rl-video-best-1-episode-{best}.mp4"]

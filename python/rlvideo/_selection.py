@@ -44,9 +44,12 @@ class EpisodeStats:
     shape ``(steps,)`` for one env (a single env, or a vector env with
     ``record_first_only``), ``(steps, num_envs)`` when the video shows every sub-env (a
     vector env's grid, SB3's tiled render). The first frame's step is not counted: an
-    episode video starts at ``reset``, a step video at the state the trigger step led to."""
+    episode video starts at ``reset``, a step video at the state the trigger step led to.
+    (A vector env with same-step autoreset never shows an episode's last step, whose frame
+    is the next episode's first; its reward is counted in the episode it ended.)"""
     frames: int
-    """Frames in the video (``steps + 1`` unless a render failed)."""
+    """Frames in the video: ``steps + 1`` (``steps`` for an episode a same-step autoreset
+    ended, see `rewards`)."""
 
     @property
     def episode_return(self) -> float:

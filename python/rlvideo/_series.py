@@ -174,6 +174,13 @@ class VideoSeries:
         """The reward of the step whose frame the next `add` takes (see `after_event`)."""
         self._step_reward = reward
 
+    def count_reward(self, reward: object) -> None:
+        """Counts, with a `selection`, the reward of a step whose frame the video in
+        progress will not show (a vector env's same-step autoreset renders the next episode
+        at the step that ended this one)."""
+        if self.selection is not None and self.recording and self.frames > 0:
+            self.rewards.append(np.array(reward, dtype=np.float64))
+
     def stop(self) -> None:
         """Ends the current video; it finishes encoding in the background. It reports
         nothing: a reporter raising here would cut short the reset or step that stopped the

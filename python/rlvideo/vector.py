@@ -239,8 +239,12 @@ class RecordVideo(
             new_episode, self.has_autoreset = self.has_autoreset, ended
         else:
             new_episode = self.autoreset_mode == AutoresetMode.SAME_STEP and ended
-        self._schedule.step_taken(self, new_episode=bool(new_episode))
         # The rewards of what the video shows: the first env's, or all of the grid's.
         shown = rewards[0] if self.record_first_only else rewards
+        if ended and self.autoreset_mode == AutoresetMode.SAME_STEP and self.recording:
+            if self.video_length == float("inf"):  # the episode's video ends at this step
+                # Its last step's frame shows the next episode; its reward is this one's.
+                self._recorder.count_reward(shown)
+        self._schedule.step_taken(self, new_episode=bool(new_episode))
         self._recorder.after_event(self._capture_frame, shown)
         return obs, rewards, terminations, truncations, info
