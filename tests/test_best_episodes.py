@@ -506,3 +506,31 @@ def test_vector_same_step_autoreset_counts_the_last_steps_reward(tmp_path):
         assert stats.frames == len(steps) + (0 if finished else 1)
     best = max(range(len(per_episode)), key=lambda i: (sum(per_episode[i]), -i))
     assert files(tmp_path) == [f"rl-video-best-1-episode-{best}.mp4"]
+
+
+def test_kept_videos_alone(tmp_path):
+    """The files side without an env: a video left out is deleted at once (one already gone
+    is fine); finish renames the kept ones, and a rename that fails leaves that video under
+    its recorded name, reported there, with the error returned."""
+    from rlvideo._selection import KeptVideos
+
+    tmp_path.mkdir()
+    kept = KeptVideos(2, 0, lambda stats: stats.episode_return, "p")
+    paths = []
+    for episode, total in enumerate([3.0, 5.0, 1.0, 4.0]):
+        path = tmp_path / f"p-episode-{episode}.mp4"
+        path.write_bytes(b"video")
+        paths.append(str(path))
+        kept.add(str(path), EpisodeStats(path.stem, np.array([total]), 2))
+    assert files(tmp_path) == ["p-episode-1.mp4", "p-episode-3.mp4"]
+    (tmp_path / "p-episode-4.mp4").write_bytes(b"video")
+    os.remove(tmp_path / "p-episode-4.mp4")  # gone before it is ranked and dropped
+    kept.add(str(tmp_path / "p-episode-4.mp4"), EpisodeStats("p-episode-4", np.zeros(1), 2))
+
+    (tmp_path / "p-best-2-episode-3.mp4").mkdir()  # a rename target that cannot be replaced
+    (tmp_path / "p-best-2-episode-3.mp4" / "x").write_bytes(b"")
+    final, error = kept.finish()
+    assert final == [str(tmp_path / "p-best-1-episode-1.mp4"), paths[3]]
+    assert isinstance(error, OSError)
+    assert (tmp_path / "p-best-1-episode-1.mp4").read_bytes() == b"video"
+    assert (tmp_path / "p-episode-3.mp4").read_bytes() == b"video"

@@ -169,11 +169,16 @@ class KeptVideos:
             )
         if math.isnan(score):
             raise ValueError(f"score returned NaN for {stats.name}")
+        first_error: OSError | None = None
         for dropped in self.ranking.offer(path, float(score)):
             try:
                 os.remove(dropped)
             except FileNotFoundError:  # moved or deleted by someone else: nothing to do
                 pass
+            except OSError as error:  # (not allowed, say): the others are still deleted
+                first_error = first_error or error
+        if first_error is not None:
+            raise first_error
 
     def finish(self) -> tuple[list[str], BaseException | None]:
         """Renames the kept videos to their ranked names; returns their final paths, best
