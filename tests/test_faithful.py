@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from rlvideo import VideoWriter
+from tests.corpus import balanced_cartpole
 from tests.fault_build import needs_fault_build, run_in_fault_build
 from tests.helpers import decode, gradient
 
@@ -219,24 +220,6 @@ def test_a_still_picture_never_drifts(
         assert worse.size == 0, f"frame {t}: blocks {worse.tolist()[:5]} drifted"
     without = encode_decode(frames, tmp_path / "noskip.mp4", static_skip=False, **options)
     assert errors[-1].sum() <= block_errors(without[-1], frames[-1]).sum() * 1.05
-
-
-def balanced_cartpole(count: int) -> list[np.ndarray]:
-    """`count` CartPole-v1 renders under a simple balancing controller: a long episode in
-    which the pole sways and the cart drifts, as a trained agent's does."""
-    import gymnasium as gym
-
-    env = gym.make("CartPole-v1", render_mode="rgb_array", max_episode_steps=count + 1)
-    observation, _ = env.reset(seed=0)
-    frames = [env.render()]
-    while len(frames) < count:
-        x, x_dot, theta, theta_dot = observation
-        push_right = theta + 0.3 * theta_dot + 0.05 * x + 0.1 * x_dot > 0
-        observation, _, terminated, _, _ = env.step(int(push_right))
-        assert not terminated, f"the controller dropped the pole at step {len(frames)}"
-        frames.append(env.render())
-    env.close()
-    return frames
 
 
 def test_unchanged_regions_of_a_real_render_repeat_exactly(tmp_path: Path) -> None:

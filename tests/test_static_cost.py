@@ -1,0 +1,101 @@
+"""The static path must cost no bytes (issues 22, 27): at equal quality, a video encoded with
+`static_skip=True` (the default) may be only a little larger than the same frames encoded
+with `static_skip=False`, on static renders, on a moving camera and where every block moves.
+
+Each clip is encoded at 3 quantizers with the skip on and off (1 thread, 1 tile), decoded by
+dav1d (PyAV) and compared with its source on RGB; the Bjontegaard delta rate of the two
+rate-PSNR curves (`tests/bd_rate.py`) says how many more bytes the skip needs for the same
+PSNR. The issue's target is at most +5% on every clip; where the encoder misses it today, the
+bound is a regression guard a little above the measured number, and its comment says so.
+
+The static decision once cost nothing in the partition search (its distortion counted as 0,
+before e28415e): every partly changed block was split around its unchanged part, whose error
+then went unseen. Those encodes passed every other test; here CarRacing, balanced CartPole and
+Breakout fail (the numbers are at `CASES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+from rlvideo import VideoWriter
+from tests import corpus
+from tests.bd_rate import bd_rate
+from tests.helpers import decode
+
+#: Base quantizers of each curve: rlvideo's default (120) in the middle of the range the
+#: issue measured.
+QUANTIZERS = (80, 120, 160)
+
+
+def clip_psnr(frames: list[np.ndarray], decoded: list[np.ndarray]) -> float:
+    """PSNR of a whole clip: the squared error pooled over every frame and RGB channel."""
+    assert len(decoded) == len(frames), (len(decoded), len(frames))
+    squared = sum(
+        float(np.sum((d.astype(np.float64) - f.astype(np.float64)) ** 2))
+        for d, f in zip(decoded, frames)
+    )
+    return float(10 * np.log10(255.0**2 * sum(f.size for f in frames) / squared))
+
+
+def rate_psnr_curve(
+    frames: list[np.ndarray], folder: Path, fps: float, static_skip: bool
+) -> list[tuple[float, float]]:
+    """(bytes, PSNR) of `frames` encoded at each of `QUANTIZERS`, 1 thread, 1 tile."""
+    curve = []
+    for quantizer in QUANTIZERS:
+        path = folder / f"q{quantizer}-skip{int(static_skip)}.mp4"
+        with VideoWriter(
+            path, fps, quantizer=quantizer, static_skip=static_skip, threads=1, tiles=1
+        ) as writer:
+            for frame in frames:
+                writer.write(frame)
+        curve.append((float(path.stat().st_size), clip_psnr(frames, decode(path))))
+    return curve
+
+
+class Case(NamedTuple):
+    make: Callable[[], list[np.ndarray]]
+    fps: float
+    bound: float  # the largest Bjontegaard delta rate allowed, in percent
+
+
+#: The measured numbers: with the static decision at the distortion it leaves (e28415e), and
+#: at cost 0 before it (b4f9323), which must fail.
+CASES: dict[str, Case] = {
+    # A moving camera, 40 frames: +35.4% (cost 0: +74.7%). Far from the +5% target: a
+    # regression guard until mixed blocks get a cheaper, better mode decision (issue 22).
+    "carracing": Case(lambda: corpus.car_racing(40), 50, 45.0),
+    # A balanced episode, 60 frames: +5.1% (cost 0: +13.2%). Just over the +5% target: a
+    # regression guard.
+    "balanced_cartpole": Case(lambda: corpus.balanced_cartpole(60), 50, 8.0),
+    # 60 frames: +1.3% (cost 0: +3.1%), within the target. The bound lies half-way: RGB PSNR
+    # barely moves on Atari frames (31.0-30.5 dB from quantizer 80 to 160: 4:2:0 chroma of
+    # saturated sprites), so a few bytes move this number.
+    "breakout": Case(lambda: list(corpus.env_renders("ALE/Breakout-v5", 60, 6)), 30, 2.2),
+    # Every 8x8 block changes in every frame, so the skip never fires: the same bytes with
+    # and without it at every quantizer, +0.0% (cost 0 too).
+    "pan": Case(lambda: corpus.pan(192, 256, 20), 30, 1.0),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_skip_costs_few_bytes_at_equal_quality(tmp_path: Path, name: str) -> None:
+    """The Bjontegaard delta rate of static_skip=True against False is within the clip's
+    bound: the skip may save CPU, not cost bytes."""
+    case = CASES[name]
+    frames = case.make()
+    without = rate_psnr_curve(frames, tmp_path, case.fps, static_skip=False)
+    with_skip = rate_psnr_curve(frames, tmp_path, case.fps, static_skip=True)
+    for curve in (without, with_skip):  # fewer bytes and a lower PSNR at each higher quantizer
+        assert all(a[0] > b[0] and a[1] > b[1] for a, b in zip(curve, curve[1:])), curve
+    delta = bd_rate(without, with_skip)
+    assert delta <= case.bound, (
+        f"{name}: static_skip=True needs {delta:+.1f}% bytes for the same PSNR (bound "
+        f"{case.bound:+.1f}%); (bytes, dB) without: {without}, with: {with_skip}"
+    )
