@@ -106,6 +106,7 @@ mod mc;
 mod me;
 mod rate;
 mod recon_intra;
+mod rt_decision;
 mod scan_order;
 mod segmentation;
 mod static_skip;

@@ -1332,6 +1332,9 @@ fn inter_frame_rdo_mode_decision<T: Pixel>(
   // Breakout +9% instructions, the best one +3%, for the same bytes and
   // PSNR within 0.1 dB (CarRacing: 4% of the bytes for 13% more CPU).
   let num_modes_rdo = if change.is_mixed() { 1 } else { num_modes_rdo };
+  // Code only the best-ranked candidate (rlvideo delta, rt_decision.rs).
+  let fast = fi.config.speed_settings.fast_inter_decision;
+  let num_modes_rdo = if fast { 1 } else { num_modes_rdo };
 
   inter_mode_set.iter().for_each(|&(luma_mode, i)| {
     let mvs = match luma_mode {
@@ -1405,7 +1408,17 @@ fn inter_frame_rdo_mode_decision<T: Pixel>(
         fi.sequence.bit_depth,
         fi.cpu_feature_level,
       );
-      satds.push(satd);
+      satds.push(if fast {
+        crate::rt_decision::inter_candidate_cost(
+          fi,
+          luma_mode,
+          mvs[0],
+          mv_stacks[i].first().map(|c| c.this_mv),
+          satd,
+        )
+      } else {
+        satd
+      });
     } else {
       satds.push(0);
     }
@@ -2016,10 +2029,29 @@ pub fn rdo_partition_decision<T: Pixel, W: Writer>(
   let w_pre_checkpoint = w_pre_cdef.checkpoint();
   let w_post_checkpoint = w_post_cdef.checkpoint();
 
-  for &partition in partition_types {
+  // A skip ends the search of a block tried whole first (rlvideo delta,
+  // rt_decision.rs).
+  let whole_first =
+    crate::rt_decision::whole_block_first(fi, ts, bsize, tile_bo);
+  let is_whole_skip = |part_type, modes: &ArrayVec<PartitionParameters, 4>| {
+    part_type == PARTITION_NONE && modes.first().is_some_and(|m| m.skip)
+  };
+  if whole_first && is_whole_skip(best_partition, &best_pred_modes) {
+    return cached_block.clone();
+  }
+  let mut partition_types: ArrayVec<PartitionType, 4> =
+    partition_types.iter().copied().collect();
+  if whole_first {
+    partition_types.sort_by_key(|&p| p != PARTITION_NONE);
+  }
+
+  for partition in partition_types {
     // Do not re-encode results we already have
     if partition == cached_block.part_type {
       continue;
+    }
+    if whole_first && is_whole_skip(best_partition, &best_pred_modes) {
+      break;
     }
 
     let mut child_modes = ArrayVec::<_, 4>::new();

@@ -84,6 +84,21 @@ pub struct SpeedSettings {
   ///
   /// No preset enables it.
   pub exact_edge_distortion: bool,
+
+  /// Ranks the inter candidates of a changed block by luma SATD plus an
+  /// estimate of their mode and motion-vector bits, and codes only the best
+  /// one in full (rlvideo delta). rav1e codes up to 9 in full.
+  ///
+  /// Enabled is faster. No preset enables it.
+  pub fast_inter_decision: bool,
+
+  /// Tries a block that changed everywhere since the LAST reference whole
+  /// before splitting it, and does not split it when coded whole it is a
+  /// skip (rlvideo delta). Without `static_skip` every block counts as
+  /// changed everywhere.
+  ///
+  /// Enabled is faster on moving content. No preset enables it.
+  pub skip_ends_split: bool,
 }
 
 impl Default for SpeedSettings {
@@ -127,6 +142,8 @@ impl Default for SpeedSettings {
       },
       static_skip: false,
       exact_edge_distortion: false,
+      fast_inter_decision: false,
+      skip_ends_split: false,
     }
   }
 }
