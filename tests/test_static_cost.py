@@ -71,16 +71,19 @@ CASES: dict[str, Case] = {
     # A moving camera, 40 frames: +35.4% (cost 0: +74.7%). Far from the +5% target: a
     # regression guard until mixed blocks get a cheaper, better mode decision (issue 22).
     "carracing": Case(lambda: corpus.car_racing(40), 50, 45.0),
-    # A balanced episode, 60 frames: +5.1% (cost 0: +13.2%). Just over the +5% target: a
-    # regression guard.
+    # A balanced episode, 60 frames: +5.1% (cost 0: +13.2%); +6.6% since static_skip also
+    # turns on the fork's first real-time steps (fast_inter_decision, skip_ends_split). Over
+    # the +5% target: a regression guard.
     "balanced_cartpole": Case(lambda: corpus.balanced_cartpole(60), 50, 8.0),
     # 60 frames: +1.3% (cost 0: +3.1%), within the target. The bound lies half-way: RGB PSNR
     # barely moves on Atari frames (31.0-30.5 dB from quantizer 80 to 160: 4:2:0 chroma of
     # saturated sprites), so a few bytes move this number.
     "breakout": Case(lambda: list(corpus.env_renders("ALE/Breakout-v5", 60, 6)), 30, 2.2),
     # Every 8x8 block changes in every frame, so the skip never fires: the same bytes with
-    # and without it at every quantizer, +0.0% (cost 0 too).
-    "pan": Case(lambda: corpus.pan(192, 256, 20), 30, 1.0),
+    # and without it at every quantizer, +0.0% (cost 0 too), until static_skip turned on the
+    # fork's fast_inter_decision, which codes one inter candidate instead of all: +3.9%.
+    # The bound is the issue's +5% target.
+    "pan": Case(lambda: corpus.pan(192, 256, 20), 30, 5.0),
 }
 
 
