@@ -288,6 +288,7 @@ import numpy as np
 from pathlib import Path
 from rlvideo import VideoWriter
 from tests.helpers import decode_dav1d, decode_libaom, env_renders
+from tests.corpus import pan
 from tests.test_faithful import changes_for, clip
 
 folder = Path(sys.argv[1])
@@ -295,6 +296,9 @@ cases = {
     "cartpole": (env_renders("CartPole-v1", 40, 3), dict(threads=2, tiles=2)),
     "breakout": (env_renders("ALE/Breakout-v5", 40, 3), dict(threads=1, tiles=1)),
     "odd-444": (clip(97, 161, changes_for(97, 161, 2)), dict(chroma="444", threads=2, tiles=2)),
+    # Every block moves: the real-time decision for changed blocks (fast_inter_decision,
+    # skip_ends_split) decides all of it.
+    "pan": (pan(200, 264, 20), dict(threads=2, tiles=2)),
 }
 for name, (frames, options) in cases.items():
     path = folder / f"rlvideo-dump-reconstruction-{name}.mp4"
@@ -323,7 +327,7 @@ def test_the_encoders_reconstruction_is_what_decoders_show(tmp_path: Path) -> No
     """rav1e's own reconstruction of every frame (the picture later frames are predicted
     from, and the one a static skip repeats) equals what dav1d and libaom decode, sample for
     sample: the encoder's idea of the video is the video. Real renders with the static path
-    busy (CartPole with 2 threads and tiles, Breakout) and single changes in an odd-sized
-    4:4:4 frame."""
+    busy (CartPole with 2 threads and tiles, Breakout), single changes in an odd-sized
+    4:4:4 frame, and a pan where every block moves."""
     proc = run_in_fault_build(RECONSTRUCTION_SCRIPT, str(tmp_path), timeout=300)
-    assert proc.stdout.count("frames identical") == 3, proc.stdout
+    assert proc.stdout.count("frames identical") == 4, proc.stdout
