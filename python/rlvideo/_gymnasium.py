@@ -14,7 +14,7 @@ from gymnasium import logger
 from rlvideo._progress import WaitProgress
 from rlvideo._schedule import TriggerSchedule
 from rlvideo._selection import ScoreFunction, every_episode, make_selection
-from rlvideo._series import VideoCallback, VideoSeries
+from rlvideo._series import VideoCallback, VideoSeries, check_frame_stride, strided_fps
 from rlvideo._wandb import log_if_monitoring
 
 if TYPE_CHECKING:
@@ -88,9 +88,17 @@ class GymnasiumRecording:
         keep_best: int = 0,
         keep_worst: int = 0,
         score: ScoreFunction | None = None,
+        frame_stride: int = 1,
     ) -> None:
         """Gymnasium 1.x's constructor logic: triggers, folder, fps and counters; with
-        `keep_best`/`keep_worst`, every episode is recorded unless a trigger is given."""
+        `keep_best`/`keep_worst`, every episode is recorded unless a trigger is given; with
+        a `frame_stride` the default fps is the env's over the stride (real time)."""
+        frame_stride = check_frame_stride(frame_stride)
+        if frame_stride > 1 and str(self.env.render_mode).endswith("_list"):
+            raise ValueError(
+                f"frame_stride={frame_stride} needs render_mode='rgb_array': an env in "
+                f"{self.env.render_mode!r} mode renders every step itself"
+            )
         selection = make_selection(keep_best, keep_worst, score, name_prefix)
         if selection is not None and episode_trigger is None and step_trigger is None:
             episode_trigger = every_episode
@@ -101,7 +109,7 @@ class GymnasiumRecording:
         self.gc_trigger = gc_trigger
         self.video_folder = prepare_folder(video_folder)
         if fps is None:
-            fps = self.metadata.get("render_fps", 30)
+            fps = strided_fps(self.metadata.get("render_fps", 30), frame_stride)
         self.frames_per_sec = fps
         self.render_history: list[Any] = []
         self._recorder = VideoSeries(
@@ -114,6 +122,7 @@ class GymnasiumRecording:
             progress=None if disable_logger else WaitProgress,
             warn=logger.warn,
             selection=selection,
+            frame_stride=frame_stride,
         )
 
     @property

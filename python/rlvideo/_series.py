@@ -4,6 +4,7 @@ thread. Knows no framework: warnings, progress reports and reporters are passed 
 
 from __future__ import annotations
 
+import numbers
 import os
 import time
 import warnings
@@ -55,6 +56,11 @@ class VideoSeries:
     to `after_event`/`note_reward` while it was recorded; `close` renames the kept ones by
     rank and reports those alone.
 
+    With a `frame_stride` of k, `after_event` captures the frame of every k-th event of a
+    video (counted from its first, which is always captured), of the event that ends the
+    video's episode (``final``) and of the event at which `add_until`'s ``last`` ends it;
+    the rewards of the events between are still counted. 1 (the default): every event.
+
     Example:
         >>> import numpy as np, tempfile
         >>> saved = []
@@ -78,8 +84,12 @@ class VideoSeries:
         progress: ProgressFactory | None = None,
         warn: Callable[[str], None] = warn_with_warnings,
         selection: KeptVideos | None = None,
+        frame_stride: int = 1,
     ) -> None:
         check_options(fps, **encoder_options)
+        self.frame_stride = check_frame_stride(frame_stride)
+        # Events (steps, resets) of the video in progress before the current one.
+        self.step = -1
         # Reports a wait longer than a second (close() finishing videos, a frame waiting for
         # room) on stderr when given (rlvideo._progress); None: waits are silent.
         self.progress = progress
@@ -109,6 +119,7 @@ class VideoSeries:
         self.video_name = video_name
         self.recording = True
         self.frames = 0
+        self.step = -1
         self.rewards = []
 
     def restart(self, video_name: str, stop: Callable[[], None]) -> None:
@@ -155,18 +166,38 @@ class VideoSeries:
         self, frame: object, last: float, stop: Callable[[], None], *, copy: bool = True
     ) -> None:
         """Adds `frame`, then ends the video through `stop` once it holds more than `last`
-        frames (Gymnasium's and SB3's ``video_length``: the video holds ``last + 1``)."""
-        if self.add(frame, copy=copy) and self.frames > last:
-            stop()
+        frames (Gymnasium's and SB3's ``video_length``: the video holds ``last + 1``); with a
+        `frame_stride` above 1, once `last` events followed its first."""
+        if self.add(frame, copy=copy):
+            if (self.frames if self.frame_stride == 1 else self.step + 1) > last:
+                stop()
 
-    def after_event(self, capture: Callable[[], None], reward: object = None) -> None:
+    def due(self, *, final: bool = False, last: float = float("inf")) -> bool:
+        """Counts an event of the video in progress and says whether its frame is captured:
+        the video's first, every `frame_stride`-th after it, a `final` one (its episode
+        ended) and the `last` one (``video_length``: `add_until` ends the video there)."""
+        self.step += 1
+        return self.step % self.frame_stride == 0 or final or self.step >= last
+
+    def after_event(
+        self,
+        capture: Callable[[], None],
+        reward: object = None,
+        *,
+        final: bool = False,
+        last: float = float("inf"),
+    ) -> None:
         """What every integration does after a step or reset: `capture` a frame while
-        recording, then report the videos that finished meanwhile. `reward` is the step's
-        reward of what the video shows (a number, or one per sub-env), ``None`` after a
-        reset; it is counted only with a `selection`."""
+        recording (when `due`: `final` and `last` are passed to it), then report the videos
+        that finished meanwhile. `reward` is the step's reward of what the video shows (a
+        number, or one per sub-env), ``None`` after a reset; it is counted only with a
+        `selection`, also for an event whose frame is not captured."""
         self.note_reward(reward)
         if self.recording:
-            capture()
+            if self.due(final=final, last=last):
+                capture()
+            elif reward is not None:
+                self.count_reward(reward)
         self._step_reward = None
         self.poll()
 
@@ -247,6 +278,7 @@ class VideoSeries:
         self.video_name = None
         self.recording = False
         self.frames = 0
+        self.step = -1
         self.rewards = []
 
     def _collect(self, *, wait: bool) -> None:
@@ -299,3 +331,27 @@ def check_file_name(name: str, what: str) -> None:
         raise ValueError(
             f"{what} must be a plain file name without path separators or NUL, got {name!r}"
         )
+
+
+def check_frame_stride(frame_stride: object) -> int:
+    """A positive int (``bool`` is refused: ``frame_stride=True`` is a mistake)."""
+    if isinstance(frame_stride, bool) or not isinstance(frame_stride, numbers.Integral):
+        raise TypeError(f"frame_stride must be an int, got {type(frame_stride).__name__}")
+    if frame_stride < 1:
+        raise ValueError(f"frame_stride must be 1 or more, got {frame_stride}")
+    return int(frame_stride)
+
+
+def strided_fps(render_fps: float, frame_stride: int) -> float:
+    """The frame rate at which every `frame_stride`-th render plays at real time: the env's
+    ``render_fps`` over the stride (an int when it divides evenly, else a float).
+
+    Example:
+        >>> strided_fps(50, 2), strided_fps(30, 1), strided_fps(50, 3)
+        (25, 30, 16.666666666666668)
+    """
+    if frame_stride == 1:
+        return render_fps
+    if isinstance(render_fps, int) and render_fps % frame_stride == 0:
+        return render_fps // frame_stride
+    return render_fps / frame_stride

@@ -104,6 +104,15 @@ class RecordVideo(
             ``rlvideo.EpisodeStats`` (higher is better); by default the return of the steps
             it recorded, ``stats.episode_return`` (of the recorded part when
             ``video_length`` cut the episode short). Needs ``keep_best`` or ``keep_worst``.
+        frame_stride: Keyword-only. Render and record every ``frame_stride``-th step of a
+            video (1, the default: every step): its first frame (the reset, or the trigger
+            step), then every ``frame_stride``-th step after it, and always the step that
+            ends the episode (terminated or truncated) and the one at which
+            ``video_length`` ends the video; ``env.render()`` is not called for the others.
+            ``video_length`` then counts steps, not frames. The default ``fps`` becomes
+            ``render_fps / frame_stride``, so that the video plays at real time; a given
+            ``fps`` is kept (the video plays ``frame_stride`` times faster at
+            ``render_fps``). Needs ``render_mode="rgb_array"`` when above 1.
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``: ``speed``, ``quantizer``, ``threads``, ``tiles``,
             ``keyframe_interval``, ``memory_budget``, ``low_latency``, ``rl_tuning``,
@@ -126,6 +135,7 @@ class RecordVideo(
         keep_best: int = 0,
         keep_worst: int = 0,
         score: ScoreFunction | None = None,
+        frame_stride: int = 1,
         **encoder_options: Unpack[EncoderOptions],
     ):
         gym.utils.RecordConstructorArgs.__init__(
@@ -155,6 +165,7 @@ class RecordVideo(
             keep_best,
             keep_worst,
             score,
+            frame_stride,
         )
 
     def _capture_frame(self) -> None:
@@ -179,12 +190,14 @@ class RecordVideo(
         """Reset the environment and eventually start a new recording."""
         obs, info = super().reset(seed=seed, options=options)
         self._schedule.episode_started(self)
-        self._recorder.after_event(self._capture_frame)
+        self._recorder.after_event(self._capture_frame, last=self.video_length)
         return obs, info
 
     def step(self, action: ActType) -> tuple[ObsType, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the environment, capturing a frame while recording."""
         obs, rew, terminated, truncated, info = self.env.step(action)
         self._schedule.step_taken(self)
-        self._recorder.after_event(self._capture_frame, rew)
+        self._recorder.after_event(
+            self._capture_frame, rew, final=terminated or truncated, last=self.video_length
+        )
         return obs, rew, terminated, truncated, info

@@ -23,7 +23,13 @@ from gymnasium import logger
 
 from rlvideo._progress import WaitProgress
 from rlvideo._selection import ScoreFunction, make_selection
-from rlvideo._series import VideoCallback, VideoSeries, check_file_name
+from rlvideo._series import (
+    VideoCallback,
+    VideoSeries,
+    check_file_name,
+    check_frame_stride,
+    strided_fps,
+)
 from rlvideo._wandb import log_if_monitoring
 
 if TYPE_CHECKING:
@@ -90,6 +96,14 @@ class VecVideoRecorder(VecEnvWrapper):
             ``rlvideo.EpisodeStats`` (higher is better); by default the sum of every
             sub-env's rewards over the steps it recorded (``stats.episode_return``: the
             tiled render shows them all). Needs ``keep_best`` or ``keep_worst``.
+        frame_stride: Keyword-only. Render and record every ``frame_stride``-th step of a
+            video (1, the default: every step): the frame at the trigger, every
+            ``frame_stride``-th step after it and the last, ``video_length`` steps after
+            the trigger (``video_length`` counts steps, as the file name does: a video
+            holds ``ceil(video_length / frame_stride) + 1`` frames); ``venv.render()`` is
+            not called for the others. The videos' frame rate is ``render_fps /
+            frame_stride``: they play at real time. (A ``VecEnv`` resets a finished
+            episode within the step, so no render shows its last state.)
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``: ``speed``, ``quantizer``, ...), checked here.
     """
@@ -110,6 +124,7 @@ class VecVideoRecorder(VecEnvWrapper):
         keep_best: int = 0,
         keep_worst: int = 0,
         score: ScoreFunction | None = None,
+        frame_stride: int = 1,
         **encoder_options: Unpack[EncoderOptions],
     ):
         VecEnvWrapper.__init__(self, venv)
@@ -126,7 +141,9 @@ class VecVideoRecorder(VecEnvWrapper):
         self.env.metadata = metadata
         if self.env.render_mode != "rgb_array":  # SB3 asserts; raised even under python -O
             raise AssertionError(f"The render_mode must be 'rgb_array', not {self.env.render_mode}")
-        self.frames_per_sec = self.env.metadata.get("render_fps", 30)
+        self.frames_per_sec = strided_fps(
+            self.env.metadata.get("render_fps", 30), check_frame_stride(frame_stride)
+        )
         check_file_name(name_prefix, "name_prefix")
         self.record_video_trigger = record_video_trigger
         self.video_folder = os.path.abspath(video_folder)
@@ -143,6 +160,7 @@ class VecVideoRecorder(VecEnvWrapper):
             progress=None if disable_logger else WaitProgress,
             warn=logger.warn,
             selection=make_selection(keep_best, keep_worst, score, name_prefix),
+            frame_stride=frame_stride,
         )
         os.makedirs(self.video_folder, exist_ok=True)  # no overwrite warning, as in SB3
         self.name_prefix = name_prefix
@@ -175,7 +193,7 @@ class VecVideoRecorder(VecEnvWrapper):
         )
         self.video_path = os.path.join(self.video_folder, self.video_name)
         self._start_recording()
-        self._capture_frame()
+        self._recorder.after_event(self._capture_frame)  # the first frame, always captured
 
     def _video_enabled(self) -> bool:
         return self.record_video_trigger(self.step_id)
@@ -183,13 +201,11 @@ class VecVideoRecorder(VecEnvWrapper):
     def step_wait(self) -> VecEnvStepReturn:
         obs, rewards, dones, infos = self.venv.step_wait()
         self.step_id += 1
-        # The rewards of every sub-env, as the tiled render shows them all (keep_best).
-        self._recorder.note_reward(rewards)
         if self.recording:
-            self._capture_frame()
+            # The rewards of every sub-env, as the tiled render shows them all (keep_best).
+            self._recorder.after_event(self._capture_frame, rewards, last=self.video_length)
         elif self._video_enabled():  # SB3 asks the trigger only when not recording
             self._start_video_recorder()
-        self._recorder.note_reward(None)
         self._recorder.poll()
         return obs, rewards, dones, infos
 

@@ -117,6 +117,13 @@ class RecordVideo(
             ``record_first_only``, else summed over every sub-env the grid shows (the
             first env's alone: ``stats.rewards[:, 0].sum()``). Needs ``keep_best`` or
             ``keep_worst``.
+        frame_stride: Keyword-only. Render and record every ``frame_stride``-th step of a
+            video (1, the default: every step), as ``rlvideo.RecordVideo`` does: its first
+            frame, every ``frame_stride``-th step after it, the step that ends the first
+            env's episode and the one at which ``video_length`` (then counted in steps)
+            ends the video; the vector env's ``render()`` (every sub-env) is not called for
+            the others. The default ``fps`` becomes ``render_fps / frame_stride`` (real
+            time); a given ``fps`` is kept.
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``), checked here.
     """
@@ -139,6 +146,7 @@ class RecordVideo(
         keep_best: int = 0,
         keep_worst: int = 0,
         score: ScoreFunction | None = None,
+        frame_stride: int = 1,
         **encoder_options: Unpack[EncoderOptions],
     ):
         VectorWrapper.__init__(self, env)
@@ -187,6 +195,7 @@ class RecordVideo(
             keep_best,
             keep_worst,
             score,
+            frame_stride,
         )
         self._grid: np.ndarray | None = None
 
@@ -225,7 +234,7 @@ class RecordVideo(
             self._schedule.episode_started(self)
         obs, info = super().reset(seed=seed, options=options)
         self.has_autoreset = False
-        self._recorder.after_event(self._capture_frame)
+        self._recorder.after_event(self._capture_frame, last=self.video_length)
         return obs, info
 
     def step(
@@ -246,5 +255,7 @@ class RecordVideo(
                 # Its last step's frame shows the next episode; its reward is this one's.
                 self._recorder.count_reward(shown)
         self._schedule.step_taken(self, new_episode=bool(new_episode))
-        self._recorder.after_event(self._capture_frame, shown)
+        self._recorder.after_event(
+            self._capture_frame, shown, final=bool(ended), last=self.video_length
+        )
         return obs, rewards, terminations, truncations, info
