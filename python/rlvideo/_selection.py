@@ -40,7 +40,8 @@ class EpisodeStats:
     """The video's name as recorded (Gymnasium's ``{name_prefix}-episode-{N}``, SB3's
     ``{name_prefix}-step-{a}-to-step-{b}``), without ``.mp4``."""
     rewards: np.ndarray
-    """The reward of each step between two of the video's frames, in order (``float64``):
+    """The reward of each step the video covers after its first frame, in order (``float64``;
+    with ``frame_stride`` above 1, the steps not rendered too):
     shape ``(steps,)`` for one env (a single env, or a vector env with
     ``record_first_only``), ``(steps, num_envs)`` when the video shows every sub-env (a
     vector env's grid, SB3's tiled render). The first frame's step is not counted: an
@@ -49,7 +50,8 @@ class EpisodeStats:
     is the next episode's first; its reward is counted in the episode it ended.)"""
     frames: int
     """Frames in the video: ``steps + 1`` (``steps`` for an episode a same-step autoreset
-    ended, see `rewards`)."""
+    ended, see `rewards`); with a ``frame_stride`` of k, ``ceil(steps / k) + 1`` (the
+    first, every k-th and the last) when the episode or ``video_length`` ended it."""
 
     @property
     def episode_return(self) -> float:
