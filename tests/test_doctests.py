@@ -20,6 +20,7 @@ MODULES = ["rlvideo", *sorted(m.name for m in pkgutil.iter_modules(rlvideo.__pat
 
 #: Modules whose docstrings must hold examples (a module that lost them fails here).
 WITH_EXAMPLES = {
+    "rlvideo._env_select",
     "rlvideo._frames",
     "rlvideo._options",
     "rlvideo._schedule",

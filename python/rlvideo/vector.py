@@ -13,6 +13,7 @@ from gymnasium import logger
 from gymnasium.core import ActType, ObsType
 from gymnasium.vector import VectorEnv, VectorWrapper
 
+from rlvideo._env_select import Layout, SubEnvVideos, check_env_choice
 from rlvideo._frames import grid_shape, tile
 from rlvideo._gymnasium import GymnasiumRecording, check_render_mode
 from rlvideo._selection import ScoreFunction
@@ -60,9 +61,10 @@ class RecordVideo(
 
     Each video frame tiles the sub-environments' renders in a grid whose aspect ratio is
     closest to ``video_aspect_ratio`` (or shows only the first env with
-    ``record_first_only``). Episodes are counted on the first sub-environment, for both
-    next-step and same-step autoreset, and ``reset(options={"reset_mask": ...})`` counts an
-    episode only when the first env is reset, all as in Gymnasium 1.x.
+    ``record_first_only``, only the ``env_indices`` chosen, or each chosen one in a file of
+    its own with ``layout="files"``). Episodes are counted on the first sub-environment,
+    for both next-step and same-step autoreset, and ``reset(options={"reset_mask": ...})``
+    counts an episode only when the first env is reset, all as in Gymnasium 1.x.
 
     Example:
         >>> import gymnasium as gym
@@ -124,6 +126,23 @@ class RecordVideo(
             ends the video; the vector env's ``render()`` (every sub-env) is not called for
             the others. The default ``fps`` becomes ``render_fps / frame_stride`` (real
             time); a given ``fps`` is kept.
+        env_indices: Keyword-only. The sub-envs to record, by index (e.g. ``[0, 3]``);
+            ``None`` (the default) records every one in the grid, as Gymnasium does. Out of
+            range, repeated or non-int indices raise ``ValueError``/``TypeError`` here,
+            before the folder is made. A ``SyncVectorEnv`` renders only the chosen ones.
+        layout: Keyword-only. ``"grid"`` (the default): one video tiling the chosen
+            sub-envs in the order given, following the first chosen one's episodes (and
+            ``reset_mask`` entry); ``score`` sums the rewards of those shown.
+            ``"files"``: one video per chosen sub-env (every sub-env without
+            ``env_indices``), ``{name_prefix}-env-{i}-episode-{N}.mp4``, each sub-env
+            counted as a single env would be: its own episodes ``N`` (from its own resets
+            and autoresets) and its own ``episode_trigger`` answers and ``video_length``;
+            ``step_trigger`` sees the vector step count, so step videos
+            (``{name_prefix}-env-{i}-step-{N}.mp4``) start together. ``keep_best`` and
+            ``keep_worst`` then keep that many of each sub-env's videos, ranked by its own
+            rewards (``{name_prefix}-env-{i}-best-1-episode-{N}.mp4``). The wrapper's
+            ``recording`` and ``episode_id`` stay those of the grid (unused). Not with
+            ``record_first_only`` (``env_indices=[0]`` is the same).
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``), checked here.
     """
@@ -147,6 +166,8 @@ class RecordVideo(
         keep_worst: int = 0,
         score: ScoreFunction | None = None,
         frame_stride: int = 1,
+        env_indices: Sequence[int] | None = None,
+        layout: Layout = "grid",
         **encoder_options: Unpack[EncoderOptions],
     ):
         VectorWrapper.__init__(self, env)
@@ -160,6 +181,9 @@ class RecordVideo(
             disable_logger=disable_logger,
         )
         check_render_mode(env.render_mode)
+        self._choice = check_env_choice(
+            env_indices, layout, env.num_envs, record_first_only=record_first_only
+        )
 
         autoreset_mode = env.metadata.get("autoreset_mode", None)
         if autoreset_mode is None and _MODE_IS_DECLARED:
@@ -198,6 +222,18 @@ class RecordVideo(
             frame_stride,
         )
         self._grid: np.ndarray | None = None
+        self._files: SubEnvVideos | None = None  # layout="files": each sub-env on its own
+        if self._choice.files:
+            self._files = SubEnvVideos(
+                self._choice.indices or (),
+                self._schedule,
+                self._recorder,
+                keep_best=keep_best,
+                keep_worst=keep_worst,
+                score=score,
+                gc_trigger=gc_trigger,
+                autoreset_mode=AutoresetMode(self.autoreset_mode).value,
+            )
 
     def _tile(self, frames: Sequence[np.ndarray]) -> np.ndarray:
         """All frames in one picture, in the grid chosen at the first one. The grid buffer is
@@ -212,9 +248,9 @@ class RecordVideo(
 
     def _capture_frame(self) -> None:
         assert self.recording, "Cannot capture a frame, recording wasn't started."
-        envs_frame = self.env.render()
+        envs_frame = self._choice.render_gymnasium(self.env)  # env_indices': those alone
         assert isinstance(envs_frame, Sequence), type(envs_frame)
-        assert len(envs_frame) == self.num_envs
+        assert len(envs_frame) == len(self._choice.indices or range(self.num_envs))
         if self.record_first_only:
             frame = envs_frame[0]
         else:
@@ -230,7 +266,12 @@ class RecordVideo(
         self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[ObsType, dict[str, Any]]:
         """Reset the environments and eventually start a new recording."""
-        if options is None or "reset_mask" not in options or options["reset_mask"][0]:
+        if self._files is not None:
+            obs, info = super().reset(seed=seed, options=options)
+            self._files.reset(self.env, (options or {}).get("reset_mask"))
+            return obs, info
+        mask = None if options is None else options.get("reset_mask")
+        if mask is None or mask[self._choice.first]:
             self._schedule.episode_started(self)
         obs, info = super().reset(seed=seed, options=options)
         self.has_autoreset = False
@@ -242,14 +283,18 @@ class RecordVideo(
     ) -> tuple[ObsType, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step the environments, capturing a frame while recording."""
         obs, rewards, terminations, truncations, info = self.env.step(actions)
-        # Episodes are counted on the first env: the step that autoresets it starts one.
-        ended = terminations[0] or truncations[0]
+        if self._files is not None:
+            self._files.step(self.env, rewards, terminations, truncations)
+            return obs, rewards, terminations, truncations, info
+        # Episodes are counted on the first (chosen) env: the step that autoresets it starts one.
+        first = self._choice.first
+        ended = terminations[first] or truncations[first]
         if self.autoreset_mode == AutoresetMode.NEXT_STEP:
             new_episode, self.has_autoreset = self.has_autoreset, ended
         else:
             new_episode = self.autoreset_mode == AutoresetMode.SAME_STEP and ended
         # The rewards of what the video shows: the first env's, or all of the grid's.
-        shown = rewards[0] if self.record_first_only else rewards
+        shown = rewards[0] if self.record_first_only else self._choice.shown(rewards)
         if ended and self.autoreset_mode == AutoresetMode.SAME_STEP and self.recording:
             if self.video_length == float("inf"):  # the episode's video ends at this step
                 # Its last step's frame shows the next episode; its reward is this one's.
@@ -259,3 +304,12 @@ class RecordVideo(
             self._capture_frame, shown, final=bool(ended), last=self.video_length
         )
         return obs, rewards, terminations, truncations, info
+
+    def close(self, **kwargs: Any) -> None:
+        """Close the environments, then wait until every video is complete (with
+        ``layout="files"``, every sub-env's); the first error is raised after that."""
+        try:
+            super().close(**kwargs)
+        finally:
+            if self._files is not None:
+                self._files.close()

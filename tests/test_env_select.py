@@ -1,0 +1,198 @@
+"""Choosing what to record from a vector env (issue 24 part 4): ``env_indices`` and
+``layout`` of ``rlvideo.vector.RecordVideo`` and ``rlvideo.sb3.VecVideoRecorder``.
+
+Each test runs a seeded CartPole vector env twice with the same actions: once through the
+wrapper, once bare, keeping every sub-env's own render and episode ends; the decoded files
+must be those renders (frame counts = the sub-env's episode lengths + 1, PSNR)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from rlvideo._frames import tile
+from rlvideo.vector import RecordVideo
+from tests.helpers import decode, min_psnr, stream_info
+
+NUM_ENVS = 4
+STEPS = 200
+
+
+class CountRenders(gym.Wrapper):
+    """Counts its env's renders (to check that unchosen sub-envs are not rendered)."""
+
+    def __init__(self, env: gym.Env, counts: list[int], index: int) -> None:
+        super().__init__(env)
+        self.counts = counts
+        self.index = index
+
+    def render(self) -> Any:
+        self.counts[self.index] += 1
+        return self.env.render()
+
+
+def make_envs(counts: list[int] | None = None) -> gym.vector.SyncVectorEnv:
+    counts = counts if counts is not None else [0] * NUM_ENVS
+
+    def make(index: int):
+        return lambda: CountRenders(gym.make("CartPole-v1", render_mode="rgb_array"), counts, index)
+
+    return gym.vector.SyncVectorEnv([make(i) for i in range(NUM_ENVS)])
+
+
+def actions(steps: int = STEPS, seed: int = 3) -> np.ndarray:
+    return np.random.default_rng(seed).integers(2, size=(steps, NUM_ENVS))
+
+
+def play(envs: Any, steps: int = STEPS) -> None:
+    envs.reset(seed=7)
+    for action in actions(steps):
+        envs.step(action)
+
+
+def reference_episodes(steps: int = STEPS) -> list[list[list[np.ndarray]]]:
+    """Every sub-env's episodes, each the list of its frames, from a bare run with the same
+    seed and actions (next-step autoreset: the step after an episode's last shows the next
+    one's first state)."""
+    envs = make_envs()
+    envs.reset(seed=7)
+    episodes: list[list[list[np.ndarray]]] = [[[sub.render()]] for sub in envs.envs]
+    autoreset = [False] * NUM_ENVS
+    for action in actions(steps):
+        _, _, terminations, truncations, _ = envs.step(action)
+        for i, sub in enumerate(envs.envs):
+            if autoreset[i]:
+                episodes[i].append([])
+            episodes[i][-1].append(sub.render())
+            autoreset[i] = bool(terminations[i] or truncations[i])
+    envs.close()
+    return episodes
+
+
+@pytest.fixture(scope="module")
+def episodes() -> list[list[list[np.ndarray]]]:
+    return reference_episodes()
+
+
+def test_one_file_per_chosen_sub_env_each_with_its_own_episodes(tmp_path: Path, episodes) -> None:
+    counts = [0] * NUM_ENVS
+    saved: list[str] = []
+    envs = RecordVideo(
+        make_envs(counts),
+        str(tmp_path),
+        episode_trigger=lambda e: e in (0, 2),
+        env_indices=[3, 1],
+        layout="files",
+        on_video_saved=saved.append,
+        threads=1,
+    )
+    play(envs)
+    envs.close()
+    names = {f"rl-video-env-{i}-episode-{n}.mp4" for i in (1, 3) for n in (0, 2)}
+    assert {p.name for p in tmp_path.iterdir()} == names
+    assert {Path(p).name for p in saved} == names
+    for i in (1, 3):
+        assert len(episodes[i]) > 3, "the run must end each sub-env's episode 2"
+        for n in (0, 2):
+            path = tmp_path / f"rl-video-env-{i}-episode-{n}.mp4"
+            expected = episodes[i][n]  # the episode's steps + 1 (its reset frame)
+            assert stream_info(path)["frames"] == len(expected), path.name
+            decoded = decode(path)
+            assert min_psnr(expected, decoded) >= 40, path.name
+    # Sub-envs 0 and 2 were never rendered; 1 and 3 only while being recorded.
+    assert counts[0] == counts[2] == 0
+    for i in (1, 3):
+        assert counts[i] == len(episodes[i][0]) + len(episodes[i][2])
+
+
+def test_files_keep_each_sub_envs_own_best_episode(tmp_path: Path, episodes) -> None:
+    envs = RecordVideo(
+        make_envs(), str(tmp_path), layout="files", keep_best=1, name_prefix="run", threads=1
+    )
+    play(envs)
+    envs.close()
+    names = set()
+    for i in range(NUM_ENVS):
+        # CartPole pays 1 a step: the longest complete episode is the best (the earlier on a
+        # tie); the episode still running at close is scored on its part.
+        lengths = [len(frames) - 1 for frames in episodes[i]]
+        best = max(range(len(lengths)), key=lambda n: (lengths[n], -n))
+        names.add(f"run-env-{i}-best-1-episode-{best}.mp4")
+        assert stream_info(tmp_path / f"run-env-{i}-best-1-episode-{best}.mp4")["frames"] == (
+            len(episodes[i][best])
+        )
+    assert {p.name for p in tmp_path.iterdir()} == names
+
+
+def test_a_grid_of_two_of_four_sub_envs(tmp_path: Path, episodes) -> None:
+    counts = [0] * NUM_ENVS
+    envs = RecordVideo(
+        make_envs(counts),
+        str(tmp_path),
+        episode_trigger=lambda e: e == 1,
+        env_indices=[2, 0],
+        threads=1,
+    )
+    play(envs)
+    envs.close()
+    # Episodes are sub-env 2's (the first chosen); the frames show 2 then 0, side by side.
+    path = tmp_path / "rl-video-episode-1.mp4"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    info = stream_info(path)
+    assert (info["width"], info["height"]) == (2 * 600, 400)
+    start = len(episodes[2][0])  # the step (the frame after reset's) that began episode 1
+    frames_2 = episodes[2][1]
+    all_0 = [frame for episode in episodes[0] for frame in episode]
+    frames_0 = all_0[start : start + len(frames_2)]
+    expected = [tile([a, b], cols=2) for a, b in zip(frames_2, frames_0)]
+    assert info["frames"] == len(frames_2)
+    assert min_psnr(expected, decode(path)) >= 40
+    assert counts[1] == counts[3] == 0
+    assert counts[0] == counts[2] == len(frames_2)
+
+
+def test_files_without_indices_record_every_sub_env(tmp_path: Path, episodes) -> None:
+    envs = RecordVideo(
+        make_envs(), str(tmp_path), episode_trigger=lambda e: e == 0, layout="files", threads=1
+    )
+    play(envs, 30)
+    envs.close()
+    assert {p.name for p in tmp_path.iterdir()} == {
+        f"rl-video-env-{i}-episode-0.mp4" for i in range(NUM_ENVS)
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"env_indices": [4]}, ValueError, r"in range\(num_envs\) = range\(4\), got 4"),
+        ({"env_indices": [-1]}, ValueError, "got -1"),
+        ({"env_indices": [1, 2, 1]}, ValueError, "must not repeat an index, got 1 twice"),
+        ({"env_indices": []}, ValueError, "at least one sub-env"),
+        ({"env_indices": [1.0]}, TypeError, "must hold ints.*float"),
+        ({"env_indices": [True]}, TypeError, "must hold ints.*bool"),
+        ({"env_indices": 2}, TypeError, "must be a sequence of ints.*int"),
+        ({"env_indices": "01"}, TypeError, "must be a sequence of ints.*str"),
+        ({"layout": "tiles"}, ValueError, "layout must be 'grid' or 'files', got 'tiles'"),
+        ({"record_first_only": True, "env_indices": [0]}, ValueError, "record_first_only"),
+        ({"record_first_only": True, "layout": "files"}, ValueError, "record_first_only"),
+    ],
+)
+def test_bad_choices_are_refused_before_the_folder_is_made(
+    tmp_path: Path, kwargs: dict, error: type, message: str
+) -> None:
+    folder = tmp_path / "videos"
+    with pytest.raises(error, match=message):
+        RecordVideo(make_envs(), str(folder), **kwargs)
+    assert not folder.exists()
+
+
+def test_numpy_indices_are_taken(tmp_path: Path) -> None:
+    envs = RecordVideo(make_envs(), str(tmp_path), env_indices=np.array([3]), layout="files")
+    play(envs, 5)
+    envs.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["rl-video-env-3-episode-0.mp4"]
