@@ -10,6 +10,9 @@ import gymnasium as gym
 GYMNASIUM = "gymnasium RecordVideo"
 RLVIDEO = "rlvideo RecordVideo"
 RECORDERS = (GYMNASIUM, RLVIDEO)
+#: Ours rendering every 2nd step of a video (issue 24's "render less"); the training loop
+#: benchmark only: the other suites compare encoders on the same frames.
+RLVIDEO_STRIDE_2 = "rlvideo RecordVideo frame_stride=2"
 
 
 def wrap(
@@ -29,10 +32,14 @@ def wrap(
         from gymnasium.wrappers import RecordVideo
 
         return RecordVideo(env, str(folder), episode_trigger=episode_trigger)
-    if recorder == RLVIDEO:
+    if recorder in (RLVIDEO, RLVIDEO_STRIDE_2):
         from rlvideo import RecordVideo
 
         return RecordVideo(
-            env, str(folder), episode_trigger=episode_trigger, disable_logger=not show_progress
+            env,
+            str(folder),
+            episode_trigger=episode_trigger,
+            disable_logger=not show_progress,
+            frame_stride=2 if recorder == RLVIDEO_STRIDE_2 else 1,
         )
     raise ValueError(f"recorder must be one of {RECORDERS}, got {recorder!r}")

@@ -140,6 +140,22 @@ def training_loop(r: Results) -> Iterator[str]:
             "s",
             "<= 0.5x",
         )
+        # Issue 24: what recording adds to the run (wall time above the loop not recorded),
+        # rendering every 2nd step against Gymnasium's every step.
+        strided = r.find(
+            "test_training_loop", schedule=schedule, recorder="rlvideo RecordVideo frame_stride=2"
+        )
+        bare = r.find("test_training_loop", schedule=schedule, recorder="not recorded")
+        if strided and bare:
+            base = bare["extra_info"]["wall_seconds"]
+            yield _ratio_row(
+                f"Training loop, {schedule}: wall time added by recording, "
+                "rlvideo frame_stride=2 vs Gymnasium",
+                strided["extra_info"]["wall_seconds"] - base,
+                gym["extra_info"]["wall_seconds"] - base,
+                "s",
+                "(info)",
+            )
 
 
 def memory(r: Results) -> Iterator[str]:
