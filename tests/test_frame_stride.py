@@ -351,3 +351,25 @@ def test_render_list_modes_are_refused_above_stride_one(tmp_path):
     with pytest.raises(ValueError, match="rgb_array"):
         RecordVideo(env, str(tmp_path), frame_stride=2)
     RecordVideo(env, str(tmp_path / "ok"), frame_stride=1).close()
+
+
+def test_a_step_video_across_an_episode_end_keeps_its_terminal_frame(tmp_path):
+    # Seed 4's first episode has 11 steps. A step video from step 5, stride 4, video_length
+    # 12: video_length counts the frames the video would hold at stride 1 (the next
+    # episode's reset among them, as in Gymnasium), i.e. the events 6..18 of the run
+    # (events[0] is the first reset); of those, every 4th from the first, the terminal one
+    # (event 11) and the last (event 18).
+    env = CountRenders(cartpole())
+    recorder = RecordVideo(
+        env, str(tmp_path), step_trigger=lambda s: s == 5, video_length=12, frame_stride=4
+    )
+    played = play(recorder, 2, seed=4)
+    recorder.close()
+    reference = play(cartpole(), 2, seed=4, render=True)
+    assert len(played[0][0]) == 11
+    events = [frame for _, renders in reference for frame in renders]
+    chosen = [6, 10, 11, 14, 18]  # 6 + 0, 4, (terminal), 8, 12
+    path = tmp_path / "rl-video-step-5.mp4"
+    assert stream_info(path)["frames"] == len(chosen)
+    check_frames(path, [events[i] for i in chosen], events)
+    assert env.renders == len(chosen)
