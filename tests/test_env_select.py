@@ -155,6 +155,26 @@ def test_a_grid_of_two_of_four_sub_envs(tmp_path: Path, episodes) -> None:
     assert counts[0] == counts[2] == len(frames_2)
 
 
+def test_files_compose_with_frame_stride(tmp_path: Path, episodes) -> None:
+    envs = RecordVideo(
+        make_envs(),
+        str(tmp_path),
+        episode_trigger=lambda e: e == 0,
+        env_indices=[1],
+        layout="files",
+        frame_stride=2,
+        threads=1,
+    )
+    play(envs)
+    envs.close()
+    frames = episodes[1][0]
+    # The first frame, every 2nd step after it and the episode's last.
+    expected = frames[::2] + ([frames[-1]] if (len(frames) - 1) % 2 else [])
+    path = tmp_path / "rl-video-env-1-episode-0.mp4"
+    assert stream_info(path)["frames"] == len(expected)
+    assert min_psnr(expected, decode(path)) >= 40
+
+
 def test_files_without_indices_record_every_sub_env(tmp_path: Path, episodes) -> None:
     envs = RecordVideo(
         make_envs(), str(tmp_path), episode_trigger=lambda e: e == 0, layout="files", threads=1
@@ -196,3 +216,141 @@ def test_numpy_indices_are_taken(tmp_path: Path) -> None:
     play(envs, 5)
     envs.close()
     assert [p.name for p in tmp_path.iterdir()] == ["rl-video-env-3-episode-0.mp4"]
+
+
+# Stable-Baselines3: the trigger's windows are the VecEnv's steps; a VecEnv resets a finished
+# episode within the step (its render after the step shows the next episode's first state).
+
+SB3_STEPS = 60
+
+
+def sb3_venv(counts: list[int] | None = None) -> Any:
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    counts = counts if counts is not None else [0] * NUM_ENVS
+
+    def make(index: int):
+        return lambda: CountRenders(gym.make("CartPole-v1", render_mode="rgb_array"), counts, index)
+
+    venv = DummyVecEnv([make(i) for i in range(NUM_ENVS)])
+    venv.seed(5)
+    return venv
+
+
+def sb3_reference(steps: int = SB3_STEPS) -> tuple[list[list[np.ndarray]], np.ndarray]:
+    """Every sub-env's render after reset and after each step, and the rewards, of a bare
+    DummyVecEnv with the seed and actions `sb3_play` uses."""
+    venv = sb3_venv()
+    venv.reset()
+    renders = [[env.render()] for env in venv.envs]
+    rewards = []
+    for action in actions(steps):
+        _, reward, _, _ = venv.step(action)
+        rewards.append(reward)
+        for i, env in enumerate(venv.envs):
+            renders[i].append(env.render())
+    venv.close()
+    return renders, np.array(rewards)
+
+
+def sb3_play(wrapper: Any, steps: int = SB3_STEPS) -> None:
+    wrapper.reset()
+    for action in actions(steps):
+        wrapper.step(action)
+    wrapper.close()
+
+
+def test_sb3_one_file_per_chosen_sub_env(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("stable_baselines3")
+    from rlvideo.sb3 import VecVideoRecorder
+
+    counts = [0] * NUM_ENVS
+    renders, _ = sb3_reference()
+    wrapper = VecVideoRecorder(
+        sb3_venv(counts),
+        str(tmp_path),
+        record_video_trigger=lambda step: step in (0, 30),
+        video_length=20,
+        env_indices=[2],
+        layout="files",
+        threads=1,
+    )
+    sb3_play(wrapper)
+    names = [f"rl-video-env-2-step-{a}-to-step-{a + 20}.mp4" for a in (0, 30)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    assert capsys.readouterr().out.splitlines() == [
+        f"Saving video to {tmp_path / name}" for name in names
+    ]
+    for a, name in zip((0, 30), names):
+        expected = renders[2][a : a + 21]  # the frame at the trigger, then one per step
+        assert stream_info(tmp_path / name)["frames"] == 21
+        assert min_psnr(expected, decode(tmp_path / name)) >= 40, name
+    assert counts == [0, 0, 42, 0]  # only the chosen sub-env, only while recording
+
+
+def test_sb3_a_grid_of_two_of_four_and_per_file_best(tmp_path: Path) -> None:
+    pytest.importorskip("stable_baselines3")
+    from stable_baselines3.common.vec_env.base_vec_env import tile_images
+
+    from rlvideo.sb3 import VecVideoRecorder
+
+    renders, _ = sb3_reference()
+    wrapper = VecVideoRecorder(
+        sb3_venv(),
+        str(tmp_path / "grid"),
+        record_video_trigger=lambda step: step == 10,
+        video_length=15,
+        env_indices=[3, 0],
+        threads=1,
+    )
+    sb3_play(wrapper)
+    path = tmp_path / "grid" / "rl-video-step-10-to-step-25.mp4"
+    info = stream_info(path)
+    # SB3's tiling: ceil(sqrt(2)) = 2 rows of 1.
+    assert (info["width"], info["height"], info["frames"]) == (600, 2 * 400, 16)
+    expected = [tile_images([renders[3][t], renders[0][t]]) for t in range(10, 26)]
+    assert min_psnr(expected, decode(path)) >= 40
+    seen: list[tuple[str, tuple[int, ...]]] = []
+    # keep_best with a file per sub-env: each sub-env's own windows ranked by its own
+    # rewards (CartPole pays 1 a step, so a window cut by an episode's end scores the same:
+    # the earlier is kept on a tie).
+    wrapper = VecVideoRecorder(
+        sb3_venv(),
+        str(tmp_path / "best"),
+        record_video_trigger=lambda step: step % 20 == 0,
+        video_length=10,
+        env_indices=[1, 3],
+        layout="files",
+        keep_best=1,
+        score=lambda stats: seen.append((stats.name, stats.rewards.shape)) or 0.0,
+        threads=1,
+    )
+    sb3_play(wrapper)
+    # Each file is scored on its own sub-env's rewards (the window the last step started
+    # holds its first frame alone when close() ends it).
+    assert sorted(seen) == [
+        (f"rl-video-env-{i}-step-{a}-to-step-{a + 10}", (10,) if a < SB3_STEPS else (0,))
+        for i in (1, 3)
+        for a in (0, 20, 40, 60)
+    ]
+    kept = sorted(p.name for p in (tmp_path / "best").iterdir())
+    assert kept == [
+        "rl-video-env-1-best-1-step-0-to-step-10.mp4",
+        "rl-video-env-3-best-1-step-0-to-step-10.mp4",
+    ]
+
+
+def test_sb3_bad_choices_are_refused_before_the_folder_is_made(tmp_path: Path) -> None:
+    pytest.importorskip("stable_baselines3")
+    from rlvideo.sb3 import VecVideoRecorder
+
+    folder = tmp_path / "videos"
+    for kwargs, error in [
+        ({"env_indices": [NUM_ENVS]}, ValueError),
+        ({"env_indices": [0, 0]}, ValueError),
+        ({"env_indices": ["1"]}, TypeError),
+        ({"layout": "mosaic"}, ValueError),
+    ]:
+        with pytest.raises(error):
+            VecVideoRecorder(sb3_venv(), str(folder), lambda step: True, **kwargs)
+    assert not folder.exists()

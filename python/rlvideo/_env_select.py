@@ -17,6 +17,7 @@ one frame per sub-env (``envs`` lets a Gymnasium ``SyncVectorEnv`` render a few)
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Sequence
 from numbers import Integral
 from typing import Any, Literal
@@ -27,7 +28,7 @@ from rlvideo._schedule import TriggerSchedule
 from rlvideo._selection import ScoreFunction, make_selection
 from rlvideo._series import VideoSeries
 
-__all__ = ["EnvChoice", "Layout", "SubEnvVideos", "check_env_choice"]
+__all__ = ["EnvChoice", "Layout", "SeriesGroup", "SubEnvVideos", "check_env_choice"]
 
 Layout = Literal["grid", "files"]
 """``"grid"``: one video tiling the chosen sub-envs; ``"files"``: one video per sub-env."""
@@ -65,8 +66,9 @@ class EnvChoice:
         return self.layout == "files"
 
     def shown(self, per_env: Any) -> Any:
-        """The entries of a per-sub-env array (rewards) that the grid shows."""
-        if self.indices is None:
+        """The entries of a per-sub-env array (rewards) that the grid shows (all of them
+        for ``layout="files"``: each file picks its own)."""
+        if self.indices is None or self.files:
             return per_env
         return np.asarray(per_env)[list(self.indices)]
 
@@ -314,6 +316,142 @@ class SubEnvVideos:
             try:
                 sub.series.close(stop=sub.stop_recording)
             except BaseException as error:
+                first_error = first_error or error
+        if first_error is not None:
+            raise first_error
+
+
+def env_video_name(video_name: str, name_prefix: str, index: int) -> str:
+    """The name of sub-env `index`'s file of the video `video_name`: its prefix
+    ``{name_prefix}`` becomes ``{name_prefix}-env-{index}``.
+
+    Example:
+        >>> env_video_name("rl-video-step-0-to-step-200", "rl-video", 3)
+        'rl-video-env-3-step-0-to-step-200'
+    """
+    if video_name.startswith(name_prefix):
+        return env_prefix(name_prefix, index) + video_name[len(name_prefix) :]
+    return f"env-{index}-{video_name}"  # a name an override chose
+
+
+class SeriesGroup:
+    """One `VideoSeries` per chosen sub-env, started, fed and stopped together: SB3's
+    ``VecVideoRecorder`` with ``layout="files"``, whose videos are windows of the whole
+    ``VecEnv``'s steps (the same for every file). It takes the place of the wrapper's one
+    series: the same methods, with a list of frames (one per chosen sub-env, in order) for
+    `add_until` and the whole ``VecEnv``'s rewards for `after_event`.
+
+    A sub-env's video that stops on its own (a frame it cannot take) leaves the others
+    recording; `recording` is True while any is.
+    """
+
+    def __init__(
+        self,
+        indices: Sequence[int],
+        template: VideoSeries,
+        name_prefix: str,
+        *,
+        keep_best: int,
+        keep_worst: int,
+        score: ScoreFunction | None,
+    ) -> None:
+        self.indices = list(indices)
+        self.name_prefix = name_prefix
+        self.series = [
+            series_like(template, keep_best, keep_worst, score, env_prefix(name_prefix, index))
+            for index in self.indices
+        ]
+        self._rewards: list[object] = [None] * len(self.series)
+
+    @property
+    def recording(self) -> bool:
+        """True while any chosen sub-env's video is being recorded."""
+        return any(series.recording for series in self.series)
+
+    def paths(self, video_path: str) -> list[str]:
+        """The files of the video `video_path` (``.../{name_prefix}-...mp4``), one per
+        chosen sub-env."""
+        folder, file_name = os.path.split(video_path)
+        return [
+            os.path.join(folder, env_video_name(file_name, self.name_prefix, index))
+            for index in self.indices
+        ]
+
+    def restart(self, video_name: str, stop: Callable[[], None]) -> None:
+        """Starts `video_name` in every sub-env's file, ending the ones in progress through
+        `stop` first."""
+        if self.recording:
+            stop()
+        for index, series in zip(self.indices, self.series):
+            series.start(env_video_name(video_name, self.name_prefix, index))
+
+    def after_event(
+        self,
+        capture: Callable[[], None],
+        reward: object = None,
+        *,
+        final: bool = False,
+        last: float = float("inf"),
+    ) -> None:
+        """`VideoSeries.after_event` for every file; `capture` is called once when any of
+        them takes this event's frame (and calls back `add_until` with all frames).
+        `reward` holds every sub-env's; each file counts its own."""
+        due: list[bool] = []
+        self._rewards = [None if reward is None else reward[i] for i in self.indices]  # type: ignore[index]
+        for series, own in zip(self.series, self._rewards):
+            series.after_event(lambda: due.append(True), own, final=final, last=last)
+        try:
+            if due:
+                capture()
+        finally:
+            self._rewards = [None] * len(self.series)
+
+    def add_until(
+        self, frames: Sequence[object], last: float, stop: Callable[[], None], *, copy: bool = True
+    ) -> None:
+        """Adds each chosen sub-env's frame to its file; ends all through `stop` once they
+        hold more than `last` frames (`VideoSeries.add_until`)."""
+        ended: list[bool] = []
+        for series, frame, own in zip(self.series, frames, self._rewards):
+            if series.recording:
+                series.note_reward(own)  # counted with the frame, as after_event would
+                series.add_until(frame, last, lambda: ended.append(True), copy=copy)
+                series.note_reward(None)
+        if ended and self.recording:
+            stop()
+
+    def stop(self) -> None:
+        """Ends every file in progress; they finish encoding in the background."""
+        for series in self.series:
+            if series.recording:
+                series.stop()
+
+    def poll(self) -> None:
+        """Reports the files that finished encoding; the first error is raised after all."""
+        self._each(lambda series: series.poll())
+
+    def close(self, stop: Callable[[], None] | None = None) -> None:
+        """Ends the files in progress (through `stop`) and waits until every file is
+        complete; the first error is raised after that."""
+        first_error: BaseException | None = None
+        if self.recording:
+            try:
+                (stop or self.stop)()
+            except BaseException as error:
+                first_error = error
+        try:
+            self._each(lambda series: series.close())
+        except BaseException as error:
+            first_error = first_error or error
+        if first_error is not None:
+            raise first_error
+
+    def _each(self, call: Callable[[VideoSeries], None]) -> None:
+        first_error: BaseException | None = None
+        for series in self.series:
+            try:
+                call(series)
+            except BaseException as error:  # a reporter's: the others still get theirs
                 first_error = first_error or error
         if first_error is not None:
             raise first_error

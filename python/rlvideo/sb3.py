@@ -8,12 +8,16 @@ Needs Stable-Baselines3 (``pip install rlvideo[sb3]``), which this module import
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 try:
     from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecEnvWrapper
-    from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
+    from stable_baselines3.common.vec_env.base_vec_env import (
+        VecEnvObs,
+        VecEnvStepReturn,
+        tile_images,
+    )
 except ImportError as error:  # SB3 or PyTorch missing
     raise ImportError(
         f"rlvideo.sb3 needs Stable-Baselines3 (and PyTorch): pip install 'rlvideo[sb3]' ({error})"
@@ -21,6 +25,7 @@ except ImportError as error:  # SB3 or PyTorch missing
 
 from gymnasium import logger
 
+from rlvideo._env_select import Layout, SeriesGroup, check_env_choice
 from rlvideo._progress import WaitProgress
 from rlvideo._selection import ScoreFunction, make_selection
 from rlvideo._series import (
@@ -45,7 +50,8 @@ class VecVideoRecorder(VecEnvWrapper):
     (2.x) does: the same arguments, file names (``{name_prefix}-step-{a}-to-step-{b}.mp4``),
     frames per file (``video_length + 1``: the frame at the trigger, then one per step),
     ``Saving video to ...`` line and warnings. Each frame is ``venv.render()``, the
-    sub-environments' renders tiled by SB3.
+    sub-environments' renders tiled by SB3 (or the ``env_indices`` chosen, tiled or each in
+    a file of its own with ``layout="files"``).
 
     Frames go to an AV1 encoder on a background thread as they are captured; nothing is kept
     in a list, so there is no ``recorded_frames``. A video that ends in ``step_wait`` finishes
@@ -104,6 +110,18 @@ class VecVideoRecorder(VecEnvWrapper):
             not called for the others. The videos' frame rate is ``render_fps /
             frame_stride``: they play at real time. (A ``VecEnv`` resets a finished
             episode within the step, so no render shows its last state.)
+        env_indices: Keyword-only. The sub-envs to record, by index (e.g. ``[2]``: one env's
+            video, SB3 issue #1631); ``None`` (the default) records ``venv.render()``, every
+            sub-env tiled, as SB3 does. Only the chosen sub-envs are rendered
+            (``env_method("render", indices=...)``). Out of range, repeated or non-int
+            indices raise ``ValueError``/``TypeError`` here, before the folder is made.
+        layout: Keyword-only. ``"grid"`` (the default): the chosen sub-envs tiled as SB3
+            tiles them, in the order given; ``score`` sums their rewards. ``"files"``: one
+            file per chosen sub-env (every sub-env without ``env_indices``) for each
+            window, ``{name_prefix}-env-{i}-step-{a}-to-step-{b}.mp4`` (the trigger's
+            windows are the ``VecEnv``'s steps, the same for every file); ``keep_best`` and
+            ``keep_worst`` then keep that many of each sub-env's videos, ranked by its own
+            rewards, and ``Saving video to`` names each file.
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``: ``speed``, ``quantizer``, ...), checked here.
     """
@@ -125,6 +143,8 @@ class VecVideoRecorder(VecEnvWrapper):
         keep_worst: int = 0,
         score: ScoreFunction | None = None,
         frame_stride: int = 1,
+        env_indices: Sequence[int] | None = None,
+        layout: Layout = "grid",
         **encoder_options: Unpack[EncoderOptions],
     ):
         VecEnvWrapper.__init__(self, venv)
@@ -145,6 +165,7 @@ class VecVideoRecorder(VecEnvWrapper):
             self.env.metadata.get("render_fps", 30), check_frame_stride(frame_stride)
         )
         check_file_name(name_prefix, "name_prefix")
+        self._choice = check_env_choice(env_indices, layout, venv.num_envs)
         self.record_video_trigger = record_video_trigger
         self.video_folder = os.path.abspath(video_folder)
         # Options are checked (VideoSeries) before the folder is made, unlike moviepy's,
@@ -162,6 +183,17 @@ class VecVideoRecorder(VecEnvWrapper):
             selection=make_selection(keep_best, keep_worst, score, name_prefix),
             frame_stride=frame_stride,
         )
+        self._files: SeriesGroup | None = None  # layout="files": a file per chosen sub-env
+        if self._choice.files:
+            self._files = SeriesGroup(
+                self._choice.indices or (),
+                self._recorder,
+                name_prefix,
+                keep_best=keep_best,
+                keep_worst=keep_worst,
+                score=score,
+            )
+            self._recorder = self._files  # type: ignore[assignment]
         os.makedirs(self.video_folder, exist_ok=True)  # no overwrite warning, as in SB3
         self.name_prefix = name_prefix
         self.step_id = 0
@@ -203,7 +235,8 @@ class VecVideoRecorder(VecEnvWrapper):
         self.step_id += 1
         if self.recording:
             # The rewards of every sub-env, as the tiled render shows them all (keep_best).
-            self._recorder.after_event(self._capture_frame, rewards, last=self.video_length)
+            shown = self._choice.shown(rewards)  # a SeriesGroup picks each file's own
+            self._recorder.after_event(self._capture_frame, shown, last=self.video_length)
         elif self._video_enabled():  # SB3 asks the trigger only when not recording
             self._start_video_recorder()
         self._recorder.poll()
@@ -214,11 +247,20 @@ class VecVideoRecorder(VecEnvWrapper):
         # Kept, not copied: SB3's render tiles the renders into a new array each time (and
         # SB3's own recorder keeps every one of them in its list). A frame that is not a
         # numpy array stops the recording with SB3's warning (VideoSeries.add).
-        self._recorder.add_until(self.env.render(), self.video_length, self._save, copy=False)
+        self._recorder.add_until(self._render(), self.video_length, self._save, copy=False)
+
+    def _render(self) -> Any:
+        """``venv.render()``; with ``env_indices``, the chosen sub-envs' renders alone (a
+        list with ``layout="files"``, else tiled as SB3 tiles)."""
+        if self._choice.indices is None:
+            return self.env.render()
+        frames = self._choice.render_sb3(self.env)
+        return frames if self._files is not None else tile_images(frames)
 
     def _save(self) -> None:
         """Ends a video that holds its ``video_length + 1`` frames, saying so as SB3 does."""
-        print(f"Saving video to {self.video_path}")
+        for path in self._files.paths(self.video_path) if self._files else [self.video_path]:
+            print(f"Saving video to {path}")
         self._stop_recording()
 
     def close(self) -> None:
