@@ -35,13 +35,13 @@ class CountRenders(gym.Wrapper):
         return self.env.render()
 
 
-def make_envs(counts: list[int] | None = None) -> gym.vector.SyncVectorEnv:
+def make_envs(counts: list[int] | None = None, **kwargs: Any) -> gym.vector.SyncVectorEnv:
     counts = counts if counts is not None else [0] * NUM_ENVS
 
     def make(index: int):
         return lambda: CountRenders(gym.make("CartPole-v1", render_mode="rgb_array"), counts, index)
 
-    return gym.vector.SyncVectorEnv([make(i) for i in range(NUM_ENVS)])
+    return gym.vector.SyncVectorEnv([make(i) for i in range(NUM_ENVS)], **kwargs)
 
 
 def actions(steps: int = STEPS, seed: int = 3) -> np.ndarray:
@@ -173,6 +173,39 @@ def test_files_compose_with_frame_stride(tmp_path: Path, episodes) -> None:
     path = tmp_path / "rl-video-env-1-episode-0.mp4"
     assert stream_info(path)["frames"] == len(expected)
     assert min_psnr(expected, decode(path)) >= 40
+
+
+@pytest.mark.skipif(not hasattr(gym.vector, "AutoresetMode"), reason="Gymnasium 1.1+")
+def test_files_with_same_step_autoreset(tmp_path: Path) -> None:
+    same_step = {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP}
+    # The bare run: the render after the step that ends an episode shows the next one's
+    # first state (Gymnasium warns that videos lack an episode's last frame).
+    envs = make_envs(**same_step)
+    envs.reset(seed=7)
+    episodes: list[list[list[np.ndarray]]] = [[[sub.render()]] for sub in envs.envs]
+    for action in actions():
+        _, _, terminations, truncations, _ = envs.step(action)
+        for i, sub in enumerate(envs.envs):
+            if terminations[i] or truncations[i]:
+                episodes[i].append([])
+            episodes[i][-1].append(sub.render())
+    envs.close()
+    with pytest.warns(UserWarning, match="same-step"):
+        envs = RecordVideo(
+            make_envs(**same_step),
+            str(tmp_path),
+            episode_trigger=lambda e: e in (0, 1),
+            env_indices=[0, 2],
+            layout="files",
+            threads=1,
+        )
+    play(envs)
+    envs.close()
+    for i in (0, 2):
+        for n in (0, 1):
+            path = tmp_path / f"rl-video-env-{i}-episode-{n}.mp4"
+            assert stream_info(path)["frames"] == len(episodes[i][n]), path.name
+            assert min_psnr(episodes[i][n], decode(path)) >= 40, path.name
 
 
 def test_files_without_indices_record_every_sub_env(tmp_path: Path, episodes) -> None:

@@ -16,6 +16,7 @@ one frame per sub-env (``envs`` lets a Gymnasium ``SyncVectorEnv`` render a few)
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 from collections.abc import Callable, Sequence
@@ -212,6 +213,12 @@ class _SubEnv:
     def start_recording(self, video_name: str) -> None:
         self.series.restart(video_name, self.stop_recording)
 
+    def capture(self, frames: _Frames) -> None:
+        """Adds this sub-env's frame of the event; ends the video after ``video_length``."""
+        self.series.add_until(
+            frames.of(self.index), self.schedule.video_length, self.stop_recording
+        )
+
     def stop_recording(self) -> None:
         self.series.stop()
         if self.gc_trigger and self.gc_trigger(self.schedule.episode_id):
@@ -296,9 +303,7 @@ class SubEnvVideos:
         for sub, (reward, ended) in zip(self.sub_envs, events):
             try:
                 sub.series.after_event(
-                    lambda sub=sub: sub.series.add_until(
-                        frames.of(sub.index), sub.schedule.video_length, sub.stop_recording
-                    ),
+                    functools.partial(sub.capture, frames),
                     reward,
                     final=ended,
                     last=sub.schedule.video_length,
