@@ -30,6 +30,8 @@ USER_CODE = textwrap.dedent(
     VideoWriter("a.mp4", 30, chroma="422")  # line 11
     check_options(30, speed="fast")  # line 12
     rlvideo.vector.RecordVideo(gym.make_vec("CartPole-v1", 2), "v", tiles=1.5)  # line 13
+    rlvideo.vector.RecordVideo(gym.make_vec("CartPole-v1", 2), "v", env_indices=[1], layout="files")
+    rlvideo.vector.RecordVideo(gym.make_vec("CartPole-v1", 2), "v", layout="tiles")  # line 15
     """
 )
 
@@ -45,9 +47,10 @@ def test_mypy_names_each_bad_option_and_accepts_the_good_ones(tmp_path: Path) ->
         check=False,
     )
     errors = re.findall(r"^user\.py:(\d+): error: (.*)$", proc.stdout, re.MULTILINE)
-    assert [int(line) for line, _ in errors] == [10, 11, 12, 13], proc.stdout + proc.stderr
+    assert [int(line) for line, _ in errors] == [10, 11, 12, 13, 15], proc.stdout + proc.stderr
     messages = [message for _, message in errors]
     assert 'Unexpected keyword argument "quantiser"' in messages[0], messages
     assert '"chroma"' in messages[1] and "Literal['420', '444']" in messages[1], messages
     assert '"speed"' in messages[2] and 'expected "int"' in messages[2], messages
     assert '"tiles"' in messages[3] and 'expected "int"' in messages[3], messages
+    assert '"layout"' in messages[4] and "Literal['grid', 'files']" in messages[4], messages
