@@ -208,6 +208,36 @@ def test_files_with_same_step_autoreset(tmp_path: Path) -> None:
             assert min_psnr(episodes[i][n], decode(path)) >= 40, path.name
 
 
+def test_files_and_grid_of_an_async_vector_env(tmp_path: Path, episodes) -> None:
+    # An AsyncVectorEnv renders every sub-env (once per step) and the chosen are picked.
+    def make_async() -> gym.vector.AsyncVectorEnv:
+        make = lambda: gym.make("CartPole-v1", render_mode="rgb_array")  # noqa: E731
+        return gym.vector.AsyncVectorEnv([make] * NUM_ENVS)
+
+    envs = RecordVideo(
+        make_async(),
+        str(tmp_path / "files"),
+        episode_trigger=lambda e: e == 1,
+        env_indices=[3, 1],
+        layout="files",
+        threads=1,
+    )
+    play(envs)
+    envs.close()
+    for i in (1, 3):
+        path = tmp_path / "files" / f"rl-video-env-{i}-episode-1.mp4"
+        assert stream_info(path)["frames"] == len(episodes[i][1]), path.name
+        assert min_psnr(episodes[i][1], decode(path)) >= 40, path.name
+    envs = RecordVideo(
+        make_async(), str(tmp_path / "grid"), episode_trigger=lambda e: e == 0, env_indices=[1]
+    )
+    play(envs)
+    envs.close()
+    path = tmp_path / "grid" / "rl-video-episode-0.mp4"
+    assert stream_info(path)["frames"] == len(episodes[1][0])
+    assert min_psnr(episodes[1][0], decode(path)) >= 40
+
+
 def test_files_without_indices_record_every_sub_env(tmp_path: Path, episodes) -> None:
     envs = RecordVideo(
         make_envs(), str(tmp_path), episode_trigger=lambda e: e == 0, layout="files", threads=1
