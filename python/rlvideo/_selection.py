@@ -42,10 +42,12 @@ class EpisodeStats:
     rewards: np.ndarray
     """The reward of each step the video covers after its first frame, in order (``float64``;
     with ``frame_stride`` above 1, the steps not rendered too):
-    shape ``(steps,)`` for one env (a single env, or a vector env with
-    ``record_first_only``), ``(steps, num_envs)`` when the video shows every sub-env (a
-    vector env's grid, SB3's tiled render). The first frame's step is not counted: an
-    episode video starts at ``reset``, a step video at the state the trigger step led to.
+    shape ``(steps,)`` for one env (a single env, a vector env with
+    ``record_first_only``, or one sub-env's file with ``layout="files"``),
+    ``(steps, num_envs)`` when the video shows every sub-env (a vector env's grid, SB3's
+    tiled render; one column per chosen sub-env with ``env_indices``, in their order).
+    The first frame's step is not counted: an episode video starts at ``reset``, a step
+    video at the state the trigger step led to.
     (A vector env with same-step autoreset never shows an episode's last step, whose frame
     is the next episode's first; its reward is counted in the episode it ended.)"""
     frames: int
