@@ -287,15 +287,17 @@ def test_numpy_indices_are_taken(tmp_path: Path) -> None:
 SB3_STEPS = 60
 
 
-def sb3_venv(counts: list[int] | None = None) -> Any:
-    from stable_baselines3.common.vec_env import DummyVecEnv
+def sb3_venv(counts: list[int] | None = None, subprocess: bool = False) -> Any:
+    from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv
 
     counts = counts if counts is not None else [0] * NUM_ENVS
 
     def make(index: int):
         return lambda: CountRenders(gym.make("CartPole-v1", render_mode="rgb_array"), counts, index)
 
-    venv = DummyVecEnv([make(i) for i in range(NUM_ENVS)])
+    fns = [make(i) for i in range(NUM_ENVS)]
+    # fork: a forkserver worker would import SB3, and so PyTorch, afresh.
+    venv = SubprocVecEnv(fns, start_method="fork") if subprocess else DummyVecEnv(fns)
     venv.seed(5)
     return venv
 
@@ -323,14 +325,15 @@ def sb3_play(wrapper: Any, steps: int = SB3_STEPS) -> None:
     wrapper.close()
 
 
-def test_sb3_one_file_per_chosen_sub_env(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("subprocess", [False, True], ids=["DummyVecEnv", "SubprocVecEnv"])
+def test_sb3_one_file_per_chosen_sub_env(tmp_path: Path, capsys, subprocess: bool) -> None:
     pytest.importorskip("stable_baselines3")
     from rlvideo.sb3 import VecVideoRecorder
 
     counts = [0] * NUM_ENVS
     renders, _ = sb3_reference()
     wrapper = VecVideoRecorder(
-        sb3_venv(counts),
+        sb3_venv(counts, subprocess),
         str(tmp_path),
         record_video_trigger=lambda step: step in (0, 30),
         video_length=20,
@@ -348,7 +351,8 @@ def test_sb3_one_file_per_chosen_sub_env(tmp_path: Path, capsys) -> None:
         expected = renders[2][a : a + 21]  # the frame at the trigger, then one per step
         assert stream_info(tmp_path / name)["frames"] == 21
         assert min_psnr(expected, decode(tmp_path / name)) >= 40, name
-    assert counts == [0, 0, 42, 0]  # only the chosen sub-env, only while recording
+    if not subprocess:  # (a SubprocVecEnv's renders are counted in its workers)
+        assert counts == [0, 0, 42, 0]  # only the chosen sub-env, only while recording
 
 
 def test_sb3_a_grid_of_two_of_four_and_per_file_best(tmp_path: Path) -> None:
