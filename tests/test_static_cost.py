@@ -68,14 +68,15 @@ class Case(NamedTuple):
 #: The measured numbers: with the static decision at the distortion it leaves (e28415e), and
 #: at cost 0 before it (b4f9323), which must fail.
 CASES: dict[str, Case] = {
-    # A moving camera, 40 frames: +35.4% (cost 0: +74.7%). Far from the +5% target: a
+    # A moving camera, 40 frames: +35.4% (cost 0: +74.7%); +26.5% since blocks an eighth or
+    # more changed are tried whole (a quarter before: +34.6%). Far from the +5% target: a
     # regression guard until mixed blocks get a cheaper, better mode decision (issue 22).
-    "carracing": Case(lambda: corpus.car_racing(40), 50, 45.0),
+    "carracing": Case(lambda: corpus.car_racing(40), 50, 30.0),
     # A balanced episode, 60 frames: +5.1% (cost 0: +13.2%); +6.6% since static_skip also
     # turns on the fork's first real-time steps (fast_inter_decision, skip_ends_split). Over
     # the +5% target: a regression guard.
     "balanced_cartpole": Case(lambda: corpus.balanced_cartpole(60), 50, 8.0),
-    # 60 frames: +1.3% (cost 0: +3.1%), within the target. The bound lies half-way: RGB PSNR
+    # 60 frames: +1.3% (cost 0: +3.1%; +1.6% with the eighth line), within the target. The bound lies half-way: RGB PSNR
     # barely moves on Atari frames (31.0-30.5 dB from quantizer 80 to 160: 4:2:0 chroma of
     # saturated sprites), so a few bytes move this number.
     "breakout": Case(lambda: list(corpus.env_renders("ALE/Breakout-v5", 60, 6)), 30, 2.2),
