@@ -47,8 +47,11 @@ pub struct EncoderOptions {
     pub rl_tuning: bool,
     /// Code blocks that are unchanged since the previous frame as zero-motion skips,
     /// without any search (our rav1e fork's `static_skip`). RL renders repeat most of
-    /// each frame, so this is where most of the speed comes from; keyframes and changed
-    /// blocks are coded as before. `false` gives the same bytes as crates.io rav1e.
+    /// each frame, so this is where most of the speed comes from. At speed 10 with
+    /// `rl_tuning` it also turns on the fork's first real-time steps for changed blocks
+    /// (one inter candidate coded in full instead of every one; a whole-block skip ends the
+    /// split search of a block that changed everywhere). `false` gives the same bytes as
+    /// crates.io rav1e.
     pub static_skip: bool,
     /// How finely colour is stored: [`Chroma::Yuv420`] (the default, plays everywhere) or
     /// [`Chroma::Yuv444`] (full colour resolution, for small saturated renders).
