@@ -76,9 +76,9 @@ CASES: dict[str, Case] = {
     # turns on the fork's first real-time steps (fast_inter_decision, skip_ends_split). Over
     # the +5% target: a regression guard.
     "balanced_cartpole": Case(lambda: corpus.balanced_cartpole(60), 50, 8.0),
-    # 60 frames: +1.3% (cost 0: +3.1%; +1.6% with the eighth line), within the target. The bound lies half-way: RGB PSNR
-    # barely moves on Atari frames (31.0-30.5 dB from quantizer 80 to 160: 4:2:0 chroma of
-    # saturated sprites), so a few bytes move this number.
+    # 60 frames: +1.3% (cost 0: +3.1%; +1.6% with the eighth line), within the target. The
+    # bound lies half-way: RGB PSNR barely moves on Atari frames (31.0-30.5 dB from quantizer
+    # 80 to 160: 4:2:0 chroma of saturated sprites), so a few bytes move this number.
     "breakout": Case(lambda: list(corpus.env_renders("ALE/Breakout-v5", 60, 6)), 30, 2.2),
     # Every 8x8 block changes in every frame, so the skip never fires: the same bytes with
     # and without it at every quantizer, +0.0% (cost 0 too), until static_skip turned on the
