@@ -2981,7 +2981,7 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
   // TODO: Update for 128x128 superblocks
   debug_assert!(fi.partition_range.max <= BlockSize::BLOCK_64X64);
 
-  let SplitRule { must_split, can_split, .. } =
+  let SplitRule { change, must_split, can_split } =
     split_rule(fi, ts, bsize, tile_bo, has_cols, has_rows);
 
   let mut rdo_output =
@@ -3013,6 +3013,7 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
       &[PartitionType::PARTITION_SPLIT, PartitionType::PARTITION_NONE],
       rdo_type,
       inter_cfg,
+      change,
     );
     rdo_output.part_type
   } else {

@@ -2020,6 +2020,7 @@ pub fn rdo_partition_decision<T: Pixel, W: Writer>(
   bsize: BlockSize, tile_bo: TileBlockOffset,
   cached_block: &PartitionGroupParameters, partition_types: &[PartitionType],
   rdo_type: RDOType, inter_cfg: &InterConfig,
+  change: crate::static_skip::BlockChange,
 ) -> PartitionGroupParameters {
   let mut best_partition = cached_block.part_type;
   let mut best_rd = cached_block.rd_cost;
@@ -2031,14 +2032,10 @@ pub fn rdo_partition_decision<T: Pixel, W: Writer>(
 
   // A skip ends the search of a block tried whole first (rlvideo delta,
   // rt_decision.rs).
-  let whole_first =
-    crate::rt_decision::whole_block_first(fi, ts, bsize, tile_bo);
+  let whole_first = crate::rt_decision::skip_ends_split(fi, change);
   let is_whole_skip = |part_type, modes: &ArrayVec<PartitionParameters, 4>| {
     part_type == PARTITION_NONE && modes.first().is_some_and(|m| m.skip)
   };
-  if whole_first && is_whole_skip(best_partition, &best_pred_modes) {
-    return cached_block.clone();
-  }
   let mut partition_types: ArrayVec<PartitionType, 4> =
     partition_types.iter().copied().collect();
   if whole_first {

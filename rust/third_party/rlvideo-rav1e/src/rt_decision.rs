@@ -19,14 +19,11 @@
 //! candidates cheaply and code one. These settings take the two steps that
 //! measured cheapest in bytes; `RLVIDEO-DELTA.md` has the numbers.
 
-use crate::context::TileBlockOffset;
 use crate::encoder::FrameInvariants;
 use crate::mc::MotionVector;
 use crate::me::get_mv_rate;
-use crate::partition::BlockSize;
 use crate::predict::PredictionMode;
-use crate::static_skip::{block_change, BlockChange};
-use crate::tiling::TileStateMut;
+use crate::static_skip::BlockChange;
 use crate::util::Pixel;
 
 /// How `fast_inter_decision` ranks an inter candidate: its luma SATD plus
@@ -55,15 +52,13 @@ pub(crate) fn inter_candidate_cost<T: Pixel>(
   satd.saturating_add((fi.me_lambda * 0.5 * f64::from(bits)) as u32)
 }
 
-/// Whether `skip_ends_split` applies to this block: it is tried whole
-/// first, and a skip ends its search. Only blocks that changed everywhere
-/// since LAST: on partly changed ones (CartPole's pole over a still
-/// background) a whole-block skip hides the change, and stopping there cost
-/// balanced CartPole 2.6% more bytes (Bjontegaard).
-pub(crate) fn whole_block_first<T: Pixel>(
-  fi: &FrameInvariants<T>, ts: &TileStateMut<'_, T>, bsize: BlockSize,
-  tile_bo: TileBlockOffset,
+/// Whether `skip_ends_split` applies to a block that changed this much
+/// since LAST: it is tried whole first, and a skip ends its search. Only
+/// blocks that changed everywhere: on partly changed ones (CartPole's pole
+/// over a still background) a whole-block skip hides the change, and
+/// stopping there cost balanced CartPole 2.6% more bytes (Bjontegaard).
+pub(crate) fn skip_ends_split<T: Pixel>(
+  fi: &FrameInvariants<T>, change: BlockChange,
 ) -> bool {
-  fi.config.speed_settings.skip_ends_split
-    && block_change(ts, bsize, tile_bo) == BlockChange::Changed
+  fi.config.speed_settings.skip_ends_split && change == BlockChange::Changed
 }
