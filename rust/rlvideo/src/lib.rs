@@ -17,6 +17,8 @@ mod prefault;
 mod shared;
 mod stream_copy;
 mod timing;
+#[cfg(test)]
+mod upstream_parity;
 mod worker;
 mod writer;
 
