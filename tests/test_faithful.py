@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from rlvideo import VideoWriter
-from tests.corpus import balanced_cartpole
+from tests.corpus import balanced_cartpole, texture
 from tests.fault_build import needs_fault_build, run_in_fault_build
-from tests.helpers import decode, gradient
+from tests.helpers import decode, env_renders, gradient
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,48 @@ def test_a_change_in_the_last_columns_is_not_lost(tmp_path: Path) -> None:
     assert max(errors) < moved / 2, f"errors {[round(e) for e in errors]}, change {moved:.0f}"
 
 
+def region_error(decoded: np.ndarray, source: np.ndarray, region: tuple[slice, slice]) -> float:
+    """Mean absolute error over a region's pixels and channels."""
+    return float(np.abs(decoded[region].astype(float) - source[region].astype(float)).mean())
+
+
+@pytest.mark.parametrize(("chroma", "threads", "tiles"), [("420", 1, 1), ("444", 2, 2)])
+def test_changes_of_one_or_two_levels_are_not_ignored(
+    tmp_path: Path, chroma: str, threads: int, tiles: int
+) -> None:
+    """On a smooth gradient, a 32x32 patch 2 levels brighter (every channel) and kept, and a
+    48x48 patch that fades 1 level brighter every frame: each stays as close to the source as
+    without the skip. A "static" test that forgave differences of up to 2 levels (noise
+    threshold) repeats both: measured with such a build (4:2:0), the step's error stayed at
+    1.84 levels where without the skip it is 1.00, and the fade was never coded at all (23.9
+    levels off after 24 frames, 1.6 without the skip), while `test_random_block_masks` and the
+    corpus passed: a single sample off by one moves no PSNR bound."""
+    background = gradient(97, 161)
+    step = (slice(8, 40), slice(16, 48))
+    fade = (slice(40, 88), slice(96, 144))
+    frames = [background] * LEAD
+    for t in range(1, 25):
+        frame = background.astype(np.int16)
+        frame[step] += 2
+        frame[fade] += t
+        frames.append(np.clip(frame, 0, 255).astype(np.uint8))
+    options = dict(chroma=chroma, threads=threads, tiles=tiles)
+    with_skip = encode_decode(frames, tmp_path / "skip.mp4", static_skip=True, **options)
+    without = encode_decode(frames, tmp_path / "noskip.mp4", static_skip=False, **options)
+    failures = []
+    for name, region, slack in (("step", step, 0.5), ("fade", fade, 1.0)):
+        for t in range(LEAD + 1, len(frames)):
+            error = region_error(with_skip[t], frames[t], region)
+            error_without = region_error(without[t], frames[t], region)
+            if error > error_without + slack:
+                failures.append(
+                    f"{name}, frame {t}: error {error:.2f} levels, without the skip "
+                    f"{error_without:.2f}"
+                )
+                break
+    assert not failures, "\n".join(failures)
+
+
 def block_errors(decoded: np.ndarray, source: np.ndarray, block: int = 8) -> np.ndarray:
     """Sum of squared errors per `block` x `block` block (partial blocks at the edges too)."""
     height, width = source.shape[:2]
@@ -251,14 +293,42 @@ def test_unchanged_regions_of_a_real_render_repeat_exactly(tmp_path: Path) -> No
         assert moved.size == 0, f"frame {t}: unchanged superblocks {moved.tolist()[:5]} moved"
 
 
-def test_no_ghosts_between_key_frames(tmp_path: Path) -> None:
-    """A 600-frame balanced CartPole episode (key frames every 240): no 60-frame stretch is
-    more than 0.3 dB below the same stretch without the skip, and neither is the mean. When
-    blocks the pole had just left were split down to 8x8 and coded coarsely, the skip repeated
-    them (faint ghosts of the pole) until the next key frame: frames 60-119 were 0.79 dB below
-    the encode without the skip, 180-239 0.44 dB. (PSNR itself moves with the content: without
-    the skip it is 49.0 dB in frames 0-59 and 48.3 dB in 180-239 of this episode.)"""
-    frames = balanced_cartpole(600)
+#: 600-frame real renders (key frames every 240): the issue's balanced CartPole episode, and
+#: Breakout and Pong under a seeded random policy (reset when an episode ends). Measured on
+#: 1e1b99c: Breakout within 0.01 dB of the encode without the skip in every stretch (mean
+#: 30.96 dB both); Pong, see its xfail.
+LONG_RENDERS = {
+    "cartpole_balanced": lambda: balanced_cartpole(600),
+    "breakout": lambda: env_renders("ALE/Breakout-v5", 600, 6),
+    "pong": lambda: env_renders("ALE/Pong-v5", 600, 7),
+}
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        "cartpole_balanced",
+        "breakout",
+        pytest.param(
+            "pong",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="frames 60-119 are 0.34 dB and 120-179 0.32 dB below the encode "
+                "without the skip (40.38 vs 40.72, 40.05 vs 40.37 dB; mean 40.54 vs 40.61; "
+                "measured on 1e1b99c)",
+            ),
+        ),
+    ],
+)
+def test_no_ghosts_between_key_frames(tmp_path: Path, render: str) -> None:
+    """A 600-frame real render (key frames every 240): no 60-frame stretch is more than 0.3 dB
+    below the same stretch without the skip, and neither is the mean. When blocks the pole of
+    a balanced CartPole had just left were split down to 8x8 and coded coarsely, the skip
+    repeated them (faint ghosts of the pole) until the next key frame: frames 60-119 were 0.79
+    dB below the encode without the skip, 180-239 0.44 dB. (PSNR itself moves with the
+    content: without the skip it is 49.0 dB in frames 0-59 and 48.3 dB in 180-239 of this
+    episode.)"""
+    frames = LONG_RENDERS[render]()
 
     def psnrs(decoded: list[np.ndarray]) -> tuple[np.ndarray, float]:
         errors = np.array(
@@ -280,6 +350,66 @@ def test_no_ghosts_between_key_frames(tmp_path: Path) -> None:
         f"without the skip {chunks_without[worst]:.2f}"
     )
     assert mean >= mean_without - 0.3, f"mean PSNR {mean:.2f} dB, without skip {mean_without:.2f}"
+
+
+def trail_xfail(measured: str) -> pytest.MarkDecorator:
+    """A case that fails on the build it was measured on, with what was measured."""
+    return pytest.mark.xfail(strict=True, reason=f"a trail stays: {measured} (measured on 1e1b99c)")
+
+
+@pytest.mark.parametrize(
+    ("background", "speed", "size"),
+    [
+        ("busy", 14, 16),
+        ("busy", 3, 8),
+        pytest.param(
+            "gradient",
+            3,
+            8,
+            marks=trail_xfail("34.86 dB, without the skip 38.92 (max error 30 vs 21)"),
+        ),
+        pytest.param("gradient", 14, 16, marks=trail_xfail("40.11 dB, without the skip 40.58")),
+        pytest.param(
+            "texture", 3, 8, marks=trail_xfail("1.08 dB below the encode without the skip")
+        ),
+    ],
+)
+def test_a_sprite_that_stops_leaves_no_trail(
+    tmp_path: Path, background: str, speed: int, size: int
+) -> None:
+    """A `size` x `size` sprite crosses a 200x136 background, `speed` pixels a frame for 10
+    frames, then stands still for 30: from then on, the region it crossed is within 0.3 dB of
+    PSNR of the encode without the skip in every 5 frames (the blocks it left must not be
+    repeated as first coded if that was coarser than rav1e codes them without the skip).
+    Backgrounds: `busy_texture` (noisy, sharp-edged), `gradient` and `corpus.texture`
+    (smooth)."""
+    backgrounds = {
+        "busy": lambda: busy_texture(136, 200),
+        "gradient": lambda: gradient(136, 200),
+        "texture": lambda: np.clip(np.rint(texture(136, 200, 3)), 0, 255).astype(np.uint8),
+    }
+    still = backgrounds[background]()
+    frames = []
+    for t in range(40):
+        frame = still.copy()
+        x = 10 + speed * min(t, 10)
+        frame[50 : 50 + size, x : x + size] = (250, 60, 30)
+        frames.append(frame)
+    crossed = (slice(48, 56 + size), slice(8, 10 + 10 * speed))  # up to where it stops
+
+    def psnrs(decoded: list[np.ndarray]) -> np.ndarray:
+        errors = [
+            np.mean((d[crossed].astype(np.float64) - f[crossed].astype(np.float64)) ** 2)
+            for d, f in zip(decoded[10:], frames[10:])
+        ]
+        return 10 * np.log10(255**2 / np.reshape(errors, (-1, 5)).mean(1))
+
+    with_skip = psnrs(encode_decode(frames, tmp_path / "s.mp4", threads=1))
+    without = psnrs(encode_decode(frames, tmp_path / "n.mp4", threads=1, static_skip=False))
+    assert (with_skip >= without - 0.3).all(), (
+        f"PSNR of the crossed region per 5 frames: {np.round(with_skip, 2).tolist()} dB, "
+        f"without the skip {np.round(without, 2).tolist()}"
+    )
 
 
 RECONSTRUCTION_SCRIPT = """
