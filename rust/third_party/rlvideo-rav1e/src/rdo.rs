@@ -1018,7 +1018,7 @@ pub fn rdo_mode_decision<T: Pixel>(
     RDOType::PixelDistRealRate
   };
 
-  let mut best = if fi.frame_type.has_inter() {
+  let (mut best, inter_rank) = if fi.frame_type.has_inter() {
     assert!(fi.frame_type != FrameType::KEY);
 
     inter_frame_rdo_mode_decision(
@@ -1033,19 +1033,21 @@ pub fn rdo_mode_decision<T: Pixel>(
       change,
     )
   } else {
-    PartitionParameters::default()
+    (PartitionParameters::default(), None)
   };
 
   let is_chroma_block =
     has_chroma(tile_bo, bsize, xdec, ydec, fi.sequence.chroma_sampling);
 
-  // A block partly unchanged since LAST is not tried intra (rlvideo delta):
-  // zero motion from LAST predicts that part exactly. On CartPole, Breakout
-  // and Pong, intra changed the bytes by under 0.4% and the PSNR by under
-  // 0.1 dB for 6% of Breakout's instructions; on CarRacing's moving camera
-  // it would save 6.5% of the bytes (Bjontegaard) for 25% more CPU, a
-  // trade left to a cheaper mode decision.
-  if !best.skip && !change.is_mixed() {
+  // A block partly unchanged since LAST is not tried intra with rav1e's
+  // intra search (rlvideo delta): zero motion from LAST predicts that part
+  // exactly. On CartPole, Breakout and Pong, intra changed the bytes by
+  // under 0.4% and the PSNR by under 0.1 dB for 6% of Breakout's
+  // instructions; on CarRacing's moving camera it saves 9.7% of the bytes
+  // (Bjontegaard) for 34% more CPU. `fast_intra_decision` saves 5.7% for
+  // 0.4% more instructions (rt_decision.rs).
+  let intra_try = crate::rt_decision::intra_try(fi, change, inter_rank);
+  if !best.skip && intra_try != crate::rt_decision::IntraTry::No {
     best = intra_frame_rdo_mode_decision(
       fi,
       ts,
@@ -1056,6 +1058,7 @@ pub fn rdo_mode_decision<T: Pixel>(
       rdo_type,
       best,
       is_chroma_block,
+      intra_try,
     );
   }
 
@@ -1172,7 +1175,7 @@ fn inter_frame_rdo_mode_decision<T: Pixel>(
   cw: &mut ContextWriter, bsize: BlockSize, tile_bo: TileBlockOffset,
   inter_cfg: &InterConfig, cw_checkpoint: &ContextWriterCheckpoint,
   rdo_type: RDOType, change: crate::static_skip::BlockChange,
-) -> PartitionParameters {
+) -> (PartitionParameters, Option<u32>) {
   let mut best = PartitionParameters::default();
 
   // we can never have more than 7 reference frame sets
@@ -1426,8 +1429,12 @@ fn inter_frame_rdo_mode_decision<T: Pixel>(
 
   let mut sorted =
     izip!(inter_mode_set, mvs_set, satds).collect::<ArrayVec<_, 20>>();
+  // The best candidate's rank, when candidates were ranked: what an intra
+  // mode must beat to be tried on a partly unchanged block (rt_decision.rs).
+  let mut best_rank = None;
   if num_modes_rdo != sorted.len() {
     sorted.sort_by_key(|((_mode, _i), _mvs, satd)| *satd);
+    best_rank = sorted.first().map(|(_, _, satd)| *satd);
   }
 
   sorted.iter().take(num_modes_rdo).for_each(
@@ -1455,7 +1462,7 @@ fn inter_frame_rdo_mode_decision<T: Pixel>(
     },
   );
 
-  best
+  (best, best_rank)
 }
 
 #[profiling::function]
@@ -1464,6 +1471,7 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
   cw: &mut ContextWriter, bsize: BlockSize, tile_bo: TileBlockOffset,
   cw_checkpoint: &ContextWriterCheckpoint, rdo_type: RDOType,
   mut best: PartitionParameters, is_chroma_block: bool,
+  intra_try: crate::rt_decision::IntraTry,
 ) -> PartitionParameters {
   let mut modes = ArrayVec::<_, INTRA_MODES>::new();
 
@@ -1480,10 +1488,20 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
     3
   };
 
+  // `fast_intra_decision`: every mode ranked by SATD and bits, only the
+  // best coded (rlvideo delta, rt_decision.rs).
+  let (fast, inter_rank) = match intra_try {
+    crate::rt_decision::IntraTry::Fast { inter_rank } => (true, inter_rank),
+    _ => (false, None),
+  };
+  let num_modes_rdo = if fast { 1 } else { num_modes_rdo };
+  // rav1e codes the most probable half of its modes without a SATD.
+  let unranked = if fast { 0 } else { num_modes_rdo / 2 };
+
   let intra_mode_set = RAV1E_INTRA_MODES;
 
   // Find mode with lowest rate cost
-  {
+  let probs_all = {
     use crate::ec::cdf_to_pdf;
 
     let probs_all = cdf_to_pdf(if fi.frame_type.has_inter() {
@@ -1494,7 +1512,8 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
 
     modes.try_extend_from_slice(intra_mode_set).unwrap();
     modes.sort_by_key(|&a| !probs_all[a as usize]);
-  }
+    probs_all
+  };
 
   // If tx partition (i.e. fi.tx_mode_select) is enabled, the below intra prediction screening
   // may be improved by emulating prediction for each tx block.
@@ -1536,7 +1555,7 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
       };
 
       let mut satds_all = [0; INTRA_MODES];
-      for &luma_mode in modes.iter().skip(num_modes_rdo / 2) {
+      for &luma_mode in modes.iter().skip(unranked) {
         let tile_rect = ts.tile_rect();
         let rec = &mut ts.rec.planes[0];
         let mut rec_region =
@@ -1558,7 +1577,7 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
           .subregion(Area::BlockStartingAt { bo: tile_bo.0 });
         let plane_ref = rec_region.as_const();
 
-        satds_all[luma_mode as usize] = get_satd(
+        let satd = get_satd(
           &plane_org,
           &plane_ref,
           tx_size.width(),
@@ -1566,11 +1585,25 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
           fi.sequence.bit_depth,
           fi.cpu_feature_level,
         );
+        satds_all[luma_mode as usize] = if fast {
+          crate::rt_decision::intra_mode_cost(
+            fi,
+            probs_all[luma_mode as usize],
+            satd,
+          )
+        } else {
+          satd
+        };
       }
       satds_all
     };
 
-    modes[num_modes_rdo / 2..].sort_by_key(|&a| satds[a as usize]);
+    modes[unranked..].sort_by_key(|&a| satds[a as usize]);
+    if inter_rank.is_some_and(|rank| {
+      !crate::rt_decision::intra_outranks(satds[modes[0] as usize], rank)
+    }) {
+      return best;
+    }
   }
 
   debug_assert!(num_modes_rdo >= 1);
@@ -1605,6 +1638,7 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
 
   if fi.config.speed_settings.prediction.fine_directional_intra
     && bsize >= BlockSize::BLOCK_8X8
+    && !fast
   {
     // Find the best angle delta for the current best prediction mode
     let luma_deltas = best.pred_mode_luma.angle_delta_count();

@@ -99,6 +99,16 @@ pub struct SpeedSettings {
   ///
   /// Enabled is faster on moving content. No preset enables it.
   pub skip_ends_split: bool,
+
+  /// With `static_skip`, a block partly unchanged since LAST, which is
+  /// otherwise not tried intra, is tried with a cheap intra decision: its
+  /// intra modes ranked by luma SATD plus an estimate of their mode bits,
+  /// the best one coded in full without angle deltas if it ranks better
+  /// than the block's best inter candidate (rlvideo delta). rav1e codes
+  /// three modes, each with two chroma modes, then every angle delta.
+  ///
+  /// Enabled makes smaller files of moving content. No preset enables it.
+  pub fast_intra_decision: bool,
 }
 
 impl Default for SpeedSettings {
@@ -144,6 +154,7 @@ impl Default for SpeedSettings {
       exact_edge_distortion: false,
       fast_inter_decision: false,
       skip_ends_split: false,
+      fast_intra_decision: false,
     }
   }
 }
