@@ -16,7 +16,7 @@
 //! real rate, reconstruction and distortion, once as a skip and once with
 //! coefficients, at every partition level the search visits. Real-time
 //! encoders (libaom's non-RD pick mode, SVT-AV1's light PD1) rank the
-//! candidates cheaply and code one. These settings take the two steps that
+//! candidates cheaply and code one. These settings take the steps that
 //! measured cheapest in bytes; `RLVIDEO-DELTA.md` has the numbers.
 
 use crate::encoder::FrameInvariants;
@@ -49,7 +49,7 @@ pub(crate) fn inter_candidate_cost<T: Pixel>(
     }
     _ => 2,
   };
-  satd.saturating_add((fi.me_lambda * 0.5 * f64::from(bits)) as u32)
+  rank(fi, satd, f64::from(bits))
 }
 
 /// How `fast_intra_decision` ranks an intra mode: its luma SATD plus an
@@ -60,7 +60,13 @@ pub(crate) fn inter_candidate_cost<T: Pixel>(
 pub(crate) fn intra_mode_cost<T: Pixel>(
   fi: &FrameInvariants<T>, pdf: u16, satd: u32,
 ) -> u32 {
-  let bits = (512.0 / f64::from(pdf.max(1))).log2();
+  rank(fi, satd, (512.0 / f64::from(pdf.max(1))).log2())
+}
+
+/// A candidate's rank: its SATD plus its estimated `bits` weighed with
+/// `me_lambda`, as the full-pel motion search weighs a vector's bits. One
+/// function for inter and intra candidates, so that their ranks compare.
+fn rank<T: Pixel>(fi: &FrameInvariants<T>, satd: u32, bits: f64) -> u32 {
   satd.saturating_add((fi.me_lambda * 0.5 * bits) as u32)
 }
 

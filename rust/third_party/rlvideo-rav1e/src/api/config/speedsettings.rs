@@ -103,8 +103,8 @@ pub struct SpeedSettings {
   /// With `static_skip`, a block partly unchanged since LAST, which is
   /// otherwise not tried intra, is tried with a cheap intra decision: its
   /// intra modes ranked by luma SATD plus an estimate of their mode bits,
-  /// the best one coded in full without angle deltas if it ranks better
-  /// than the block's best inter candidate (rlvideo delta). rav1e codes
+  /// the best one coded in full without angle deltas if it ranks a quarter
+  /// better than the block's best inter candidate (rlvideo delta). rav1e codes
   /// three modes, each with two chroma modes, then every angle delta.
   ///
   /// Enabled makes smaller files of moving content. No preset enables it.
