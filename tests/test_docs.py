@@ -110,8 +110,13 @@ def test_api_reference_renders_the_python_and_native_api(site: Path) -> None:
         "rlvideo.VideoWriter.close",
         "rlvideo.EncoderError",
         "rlvideo.EncoderOptions.quantizer",
+        "rlvideo.MAX_PIXELS",
+        "rlvideo.DEFAULT_MEMORY_BUDGET",
     ):
         assert name in ids, name
+    # Each object documented once (an id twice is an object rendered twice).
+    repeated = {i for i in state["ids"] if state["ids"].count(i) > 1}
+    assert repeated == set(), repeated
 
 
 def test_readme_is_short_and_its_links_resolve() -> None:
@@ -123,3 +128,12 @@ def test_readme_is_short_and_its_links_resolve() -> None:
     assert any(t.startswith("docs/") for t in targets), targets
     missing = [t for t in targets if not (ROOT / t).exists()]
     assert missing == [], missing
+
+
+def test_readme_anchors_exist_on_the_built_pages(site: Path) -> None:
+    # The build checks the pages' own links and anchors; the README's are checked here.
+    readme = (ROOT / "README.md").read_text()
+    anchored = re.findall(r"\]\(docs/([^)#:]+)\.md#([^)]+)\)", readme)
+    for page, anchor in anchored:
+        built = (site / page / "index.html").read_text()
+        assert f'id="{anchor}"' in built, (page, anchor)
