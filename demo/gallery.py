@@ -39,8 +39,11 @@ figcaption {{ margin-top: .3rem; }}
 <div class="row">
 {figures}
 </div>
-<p>AV1 in MP4 plays in Chrome, Edge and Firefox, and in Safari on devices with AV1 hardware
-(Apple M3, A17 Pro and later). Elsewhere: see the documentation's playback page.</p>
+<p>AV1 in MP4 plays in Chrome, Edge 121+ and Firefox, and in Safari on devices with AV1
+hardware (Apple M3, A17 Pro and later). Elsewhere, make an H.264 copy with ffmpeg:
+<code>ffmpeg -i cartpole-episode-0.mp4 -c:v libx264 -pix_fmt yuv420p -crf 23
+cartpole-episode-0-h264.mp4</code> (the playback page of rlvideo's documentation,
+<code>docs/playback.md</code>, has more).</p>
 <script>
 for (const video of document.querySelectorAll("video")) {{
   const say = (text) => {{
@@ -50,9 +53,9 @@ for (const video of document.querySelectorAll("video")) {{
     video.parentElement.appendChild(note);
   }};
   if (!video.canPlayType('video/mp4; codecs="av01.0.08M.08"')) {{
-    say("This browser reports no AV1 decoder.");
+    say("This browser reports no AV1 decoder: see below.");
   }}
-  video.addEventListener("error", () => say("This browser could not play the video."));
+  video.addEventListener("error", () => say("This browser could not play the video: see below."));
 }}
 </script>
 </body></html>
