@@ -41,3 +41,6 @@ class EncoderOptions(TypedDict, total=False):
     """Code blocks unchanged since the previous frame as skips, without search; default True."""
     chroma: Literal["420", "444"]
     """``"420"`` (default, plays everywhere) or ``"444"`` (full colour resolution)."""
+    faststart: bool
+    """Index (``moov``) before the samples, so browsers and W&B play the file over HTTP at once;
+    copied into place when the video is finished; default True."""

@@ -104,6 +104,7 @@ pub(crate) struct Switches {
     pub rl_tuning: bool,
     pub static_skip: bool,
     pub chroma: ChromaArg,
+    pub faststart: bool,
 }
 
 /// `EncoderOptions` from Python's arguments. The ranges are the core's: each option's
@@ -122,6 +123,7 @@ pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<
         rl_tuning: switches.rl_tuning,
         static_skip: switches.static_skip,
         chroma: switches.chroma.parse()?,
+        faststart: switches.faststart,
     };
     options.validate().map_err(to_py)?;
     Ok(options)
@@ -139,7 +141,8 @@ pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<
     keyframe_interval = IntArg::default_of(rlvideo::KEYFRAME_INTERVAL),
     memory_budget = IntArg::default_of(rlvideo::MEMORY_BUDGET),
     low_latency = rlvideo::DEFAULT_LOW_LATENCY, rl_tuning = rlvideo::DEFAULT_RL_TUNING,
-    static_skip = rlvideo::DEFAULT_STATIC_SKIP, chroma = ChromaArg::default()
+    static_skip = rlvideo::DEFAULT_STATIC_SKIP, chroma = ChromaArg::default(),
+    faststart = rlvideo::DEFAULT_FASTSTART
 ))]
 #[allow(clippy::too_many_arguments)]
 fn options_signature(
@@ -153,6 +156,7 @@ fn options_signature(
     rl_tuning: bool,
     static_skip: bool,
     chroma: ChromaArg,
+    faststart: bool,
 ) -> PyResult<ParsedOptions> {
     let ints = IntOptions {
         speed,
@@ -167,6 +171,7 @@ fn options_signature(
         rl_tuning,
         static_skip,
         chroma,
+        faststart,
     };
     encoder_options(ints, switches).map(ParsedOptions)
 }

@@ -8,6 +8,7 @@ mod color;
 mod cpu;
 mod encode;
 mod error;
+mod faststart;
 mod frame;
 mod mux;
 mod obu;
@@ -28,9 +29,10 @@ pub use frame::{
     check_dimensions, FrameRef, PixelFormat, StridedExtent, MAX_HEIGHT, MAX_PIXELS, MAX_WIDTH,
 };
 pub use options::{
-    Chroma, EncoderOptions, IntOption, DEFAULT_LOW_LATENCY, DEFAULT_MEMORY_BUDGET,
-    DEFAULT_QUANTIZER, DEFAULT_RL_TUNING, DEFAULT_STATIC_SKIP, KEYFRAME_INTERVAL,
-    MAX_KEYFRAME_INTERVAL, MAX_THREADS, MAX_TILES, MEMORY_BUDGET, QUANTIZER, SPEED, THREADS, TILES,
+    Chroma, EncoderOptions, IntOption, DEFAULT_FASTSTART, DEFAULT_LOW_LATENCY,
+    DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, DEFAULT_RL_TUNING, DEFAULT_STATIC_SKIP,
+    KEYFRAME_INTERVAL, MAX_KEYFRAME_INTERVAL, MAX_THREADS, MAX_TILES, MEMORY_BUDGET, QUANTIZER,
+    SPEED, THREADS, TILES,
 };
 pub use pool::MAX_IDLE_BUFFER_BYTES;
 pub use shared::{OwnedFrame, SharedFrame};

@@ -1,5 +1,7 @@
 //! The MP4 file: `ftyp`, then one `mdat` that grows sample by sample, then `moov` (with the
-//! `av01` sample entry, `av1C`, `colr` and the sample tables) once the last frame is in.
+//! `av01` sample entry, `av1C`, `colr` and the sample tables) once the last frame is in; or,
+//! for the faststart layout, `ftyp` and `moov` in a new file with the samples copied behind
+//! them (`faststart.rs`).
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -13,6 +15,7 @@ use mp4_atom::{
 
 use crate::color::NCLX;
 use crate::error::{Error, Result};
+use crate::faststart;
 use crate::obu;
 use crate::options::Chroma;
 use crate::timing::FrameRate;
@@ -52,28 +55,10 @@ impl Mp4Muxer {
             mdat_len: MDAT_HEADER_LEN,
             sequence_header: None,
         };
-        let ftyp = Ftyp {
-            major_brand: b"isom".into(),
-            minor_version: 512,
-            compatible_brands: vec![
-                b"isom".into(),
-                b"iso6".into(),
-                b"av01".into(),
-                b"mp41".into(),
-            ],
-        };
-        let mut head = Vec::new();
-        ftyp.encode(&mut head).map_err(mux_err)?;
-        debug_assert_eq!(
-            head.len() as u64,
-            FTYP_LEN,
-            "FTYP_LEN must match the ftyp we write"
-        );
+        let mut head = ftyp()?;
         // mp4-atom encodes an Mdat only from data already in memory; we stream samples into
         // it, so the header is written by hand with a 64-bit size patched in at the end.
-        head.extend_from_slice(&1u32.to_be_bytes());
-        head.extend_from_slice(b"mdat");
-        head.extend_from_slice(&0u64.to_be_bytes());
+        head.extend_from_slice(&mdat_header(0));
         muxer.write_all(&head)?;
         Ok(muxer)
     }
@@ -102,7 +87,7 @@ impl Mp4Muxer {
 
     /// Writes `moov`, patches the `mdat` size and syncs the file; returns the file's length.
     pub fn finish(mut self, dims: Dimensions, rate: FrameRate) -> Result<u64> {
-        let bytes = encode_moov(&self.moov(dims, rate)?, dims)?;
+        let bytes = encode_moov(&self.moov(dims, rate, FTYP_LEN + MDAT_HEADER_LEN)?, dims)?;
         self.write_all(&bytes)?;
         let total = FTYP_LEN + self.mdat_len + bytes.len() as u64;
         let path = self.path.clone();
@@ -119,13 +104,42 @@ impl Mp4Muxer {
         Ok(total)
     }
 
+    /// The faststart layout: writes `ftyp`, `moov` and `mdat` into `out`, the samples copied
+    /// from the streamed file (which is left as it is: without index, to be removed), and
+    /// syncs `out`; returns its length.
+    pub fn finish_faststart(self, dims: Dimensions, rate: FrameRate, mut out: File) -> Result<u64> {
+        // `moov` lies between `ftyp` and the samples, so its chunk offset depends on its own
+        // size; that size does not depend on the offset (`co64` entries are 8 bytes each),
+        // so a first encoding measures it.
+        let probe = encode_moov(&self.moov(dims, rate, 0)?, dims)?;
+        let samples_at = FTYP_LEN + probe.len() as u64 + MDAT_HEADER_LEN;
+        let moov = encode_moov(&self.moov(dims, rate, samples_at)?, dims)?;
+        if moov.len() != probe.len() {
+            return Err(Error::Muxer(
+                "moov changed size with its chunk offset".into(),
+            ));
+        }
+        let mut head = ftyp()?;
+        head.extend_from_slice(&moov);
+        head.extend_from_slice(&mdat_header(self.mdat_len));
+        let path = self.path.clone();
+        let streamed = self
+            .out
+            .into_inner()
+            .map_err(|e| Error::io("cannot write the video", &path, e.into_error()))?;
+        let samples = FTYP_LEN + MDAT_HEADER_LEN..FTYP_LEN + self.mdat_len;
+        faststart::assemble(&head, &streamed, samples, &mut out)
+            .map_err(|e| Error::io("cannot write the video", &path, e))
+    }
+
     fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         self.out
             .write_all(bytes)
             .map_err(|e| Error::io("cannot write the video", &self.path, e))
     }
 
-    fn moov(&self, dims: Dimensions, rate: FrameRate) -> Result<Moov> {
+    /// The index, its one chunk starting `samples_at` bytes into the file.
+    fn moov(&self, dims: Dimensions, rate: FrameRate, samples_at: u64) -> Result<Moov> {
         let count = self.sample_sizes.len() as u32;
         let duration = u64::from(count) * u64::from(rate.den);
         let width = dims.width as u16;
@@ -226,7 +240,7 @@ impl Mp4Muxer {
                                 },
                             },
                             co64: Some(Co64 {
-                                entries: vec![FTYP_LEN + MDAT_HEADER_LEN],
+                                entries: vec![samples_at],
                             }),
                             ..Default::default()
                         },
@@ -317,6 +331,38 @@ fn find_child(bytes: &[u8], mut pos: usize, end: usize, kind: &[u8; 4]) -> Optio
         pos += size;
     }
     None
+}
+
+/// The `ftyp` box, the same in both layouts.
+fn ftyp() -> Result<Vec<u8>> {
+    let ftyp = Ftyp {
+        major_brand: b"isom".into(),
+        minor_version: 512,
+        compatible_brands: vec![
+            b"isom".into(),
+            b"iso6".into(),
+            b"av01".into(),
+            b"mp41".into(),
+        ],
+    };
+    let mut bytes = Vec::new();
+    ftyp.encode(&mut bytes).map_err(mux_err)?;
+    debug_assert_eq!(
+        bytes.len() as u64,
+        FTYP_LEN,
+        "FTYP_LEN must match the ftyp we write"
+    );
+    Ok(bytes)
+}
+
+/// An `mdat` header of [`MDAT_HEADER_LEN`] bytes for a box of `len` bytes: 32-bit size 1
+/// (the size follows as 64 bits), `mdat`, the size.
+fn mdat_header(len: u64) -> [u8; MDAT_HEADER_LEN as usize] {
+    let mut header = [0u8; MDAT_HEADER_LEN as usize];
+    header[..4].copy_from_slice(&1u32.to_be_bytes());
+    header[4..8].copy_from_slice(b"mdat");
+    header[8..].copy_from_slice(&len.to_be_bytes());
+    header
 }
 
 /// Length of the `ftyp` box we write (8-byte header, brand, version, four brands).

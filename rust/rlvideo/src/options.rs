@@ -56,6 +56,12 @@ pub struct EncoderOptions {
     /// How finely colour is stored: [`Chroma::Yuv420`] (the default, plays everywhere) or
     /// [`Chroma::Yuv444`] (full colour resolution, for small saturated renders).
     pub chroma: Chroma,
+    /// Put the index (`moov`) before the samples (`mdat`) in the finished file, so that a
+    /// browser or W&B plays it over HTTP before it has downloaded it all. The samples are
+    /// streamed to disk while recording and copied behind the index at `finish` (a kernel
+    /// copy; the folder needs room for the video twice meanwhile). `false` keeps the
+    /// streamed file as it is, index last.
+    pub faststart: bool,
 }
 
 /// Chroma subsampling of the encoded video.
@@ -213,6 +219,9 @@ pub const DEFAULT_LOW_LATENCY: bool = true;
 pub const DEFAULT_RL_TUNING: bool = true;
 /// Default of [`EncoderOptions::static_skip`].
 pub const DEFAULT_STATIC_SKIP: bool = true;
+/// Default of [`EncoderOptions::faststart`]: on, since videos are small and browsers and
+/// W&B start playing such files at once (docs/options.md has the measured cost).
+pub const DEFAULT_FASTSTART: bool = true;
 
 /// Default base quantizer ([`QUANTIZER`]'s default).
 pub const DEFAULT_QUANTIZER: u8 = QUANTIZER.default as u8;
@@ -242,6 +251,7 @@ impl Default for EncoderOptions {
             rl_tuning: DEFAULT_RL_TUNING,
             static_skip: DEFAULT_STATIC_SKIP,
             chroma: Chroma::Yuv420,
+            faststart: DEFAULT_FASTSTART,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The encoder thread: frames in, MP4 file out, under a temporary name until complete.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,17 +62,22 @@ pub(crate) struct Job {
     pub encoded: Arc<AtomicU64>,
     pub spare_buffers: Arc<BufferPool>,
     pub file: File,
+    /// The file the samples are streamed into.
     pub temp_path: PathBuf,
+    /// With `faststart`: the file the finished video is assembled in, index first.
+    pub faststart_path: Option<PathBuf>,
     pub final_path: PathBuf,
     pub rate: FrameRate,
     pub options: EncoderOptions,
 }
 
-/// Runs the job to completion. On success the file is renamed to its final name; on any
-/// failure (or panic inside rav1e) the temporary file is removed and the error returned.
+/// Runs the job to completion. On success the finished file is renamed to its final name;
+/// on any failure (or panic inside rav1e) the temporary files are removed and the error
+/// returned.
 pub(crate) fn run(job: Job) -> Result<Summary> {
     let budget = Arc::clone(&job.budget);
     let temp_path = job.temp_path.clone();
+    let faststart_path = job.faststart_path.clone();
     let final_path = job.final_path.clone();
     let outcome = match EncoderThreads::start(&job.options) {
         Ok(threads) => {
@@ -85,7 +90,7 @@ pub(crate) fn run(job: Job) -> Result<Summary> {
         }
         Err(e) => Err(e),
     };
-    let result = settle(outcome, &temp_path, &final_path);
+    let result = settle(outcome, &temp_path, faststart_path.as_deref(), &final_path);
     // Last: wakes any producer blocked on the budget (nobody will take its frame now) and
     // tells `VideoWriter::wait_finished` the file is final.
     budget.close();
@@ -109,22 +114,28 @@ fn send<'e>(
     Ok(enc)
 }
 
-/// Renames a complete video to its final name; removes the temporary file otherwise.
-fn settle(outcome: Result<Summary>, temp_path: &Path, final_path: &Path) -> Result<Summary> {
-    match outcome {
-        Ok(summary) if summary.frames > 0 => {
-            std::fs::rename(temp_path, final_path)
-                .map_err(|e| Error::io("cannot rename the finished video to", final_path, e))
-                .inspect_err(|_| {
-                    let _ = std::fs::remove_file(temp_path);
-                })?;
-            Ok(summary)
-        }
-        other => {
-            let _ = std::fs::remove_file(temp_path);
-            other
-        }
+/// Renames a complete video (the faststart copy if there is one, else the streamed file)
+/// to its final name and removes the other temporary file; removes both otherwise.
+fn settle(
+    outcome: Result<Summary>,
+    temp_path: &Path,
+    faststart_path: Option<&Path>,
+    final_path: &Path,
+) -> Result<Summary> {
+    let finished = faststart_path.unwrap_or(temp_path);
+    let result = match outcome {
+        Ok(summary) if summary.frames > 0 => std::fs::rename(finished, final_path)
+            .map(|()| summary)
+            .map_err(|e| Error::io("cannot rename the finished video to", final_path, e)),
+        other => other,
+    };
+    // Errors ignored: after a failed write the folder may be gone; after the rename the
+    // finished file has no temporary name left to remove.
+    let _ = std::fs::remove_file(temp_path);
+    if let Some(path) = faststart_path {
+        let _ = std::fs::remove_file(path);
     }
+    result
 }
 
 fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
@@ -232,7 +243,24 @@ fn encode_all(job: Job, pool: &Arc<ThreadPool>) -> Result<Summary> {
     let dims = enc.dims;
     enc.drain(|packet| deliver(packet, dims))?;
     let frames = muxer.samples();
-    let bytes = muxer.finish(enc.dims, job.rate)?;
+    let bytes = match &job.faststart_path {
+        Some(path) => {
+            let out = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| Error::io("cannot create the video", &job.final_path, e))?;
+            let bytes = muxer.finish_faststart(enc.dims, job.rate, out)?;
+            #[cfg(feature = "fault-injection")]
+            if let Some(Fault::FailFaststart) = fault {
+                return Err(Error::Encoder(
+                    "injected failure after the faststart copy".into(),
+                ));
+            }
+            bytes
+        }
+        None => muxer.finish(enc.dims, job.rate)?,
+    };
     Ok(Summary {
         path: job.final_path,
         frames,
@@ -261,6 +289,9 @@ enum Fault {
     /// Take N milliseconds more over every frame (tests of waits that must not depend on
     /// how fast this machine encodes).
     Slow(u64),
+    /// Fail once the faststart copy is complete, before the rename (a test that both
+    /// temporary files are removed).
+    FailFaststart,
     /// Write rav1e's reconstruction of every frame beside the video (`<name>.recon`: each
     /// frame's Y, U and V planes at the coded size, rows without padding), for tests that
     /// compare it with what decoders show.
@@ -268,7 +299,7 @@ enum Fault {
 }
 
 /// The fault a file name asks for: "rlvideo-fail-encoder-at-N", "rlvideo-panic-encoder-at-N",
-/// "rlvideo-slow-encoder-ms-N" or "rlvideo-dump-reconstruction".
+/// "rlvideo-slow-encoder-ms-N", "rlvideo-fail-faststart" or "rlvideo-dump-reconstruction".
 #[cfg(feature = "fault-injection")]
 fn injected_fault(path: &Path) -> Option<Fault> {
     let name = path.file_name()?.to_str()?;
@@ -283,6 +314,10 @@ fn injected_fault(path: &Path) -> Option<Fault> {
         .map(Fault::Fail)
         .or_else(|| frame_after("rlvideo-panic-encoder-at-").map(Fault::Panic))
         .or_else(|| frame_after("rlvideo-slow-encoder-ms-").map(Fault::Slow))
+        .or_else(|| {
+            name.contains("rlvideo-fail-faststart")
+                .then_some(Fault::FailFaststart)
+        })
         .or_else(|| {
             name.contains("rlvideo-dump-reconstruction")
                 .then_some(Fault::DumpReconstruction)

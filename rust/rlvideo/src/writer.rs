@@ -35,8 +35,9 @@ use crate::worker::{self, Job, Summary};
 /// ```
 ///
 /// The file appears under its final name only when [`finish`](Self::finish) succeeds;
-/// until then it is a hidden temporary file in the same folder. Dropping a writer without
-/// calling `finish` finishes the video as well (waiting for it), ignoring errors.
+/// until then it is a hidden temporary file in the same folder (two at the end with
+/// [`EncoderOptions::faststart`]). Dropping a writer without calling `finish` finishes the
+/// video as well (waiting for it), ignoring errors.
 pub struct VideoWriter {
     path: PathBuf,
     frame_size: Option<(usize, usize)>,
@@ -66,7 +67,13 @@ impl VideoWriter {
             return Err(Error::io("cannot create the video", &path, source));
         }
         let temp_path = temp_path_for(&path)?;
+        // The faststart copy's name, taken now so that every failure path knows what to remove.
+        let faststart_path = options
+            .faststart
+            .then(|| temp_path_for(&path))
+            .transpose()?;
         let file = OpenOptions::new()
+            .read(true) // the faststart layout copies the samples out of it at the end
             .write(true)
             .create_new(true)
             .open(&temp_path)
@@ -83,6 +90,7 @@ impl VideoWriter {
             spare_buffers: Arc::clone(&spare_buffers),
             file,
             temp_path: temp_path.clone(),
+            faststart_path,
             final_path: path.clone(),
             rate,
             options,

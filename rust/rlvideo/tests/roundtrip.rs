@@ -238,6 +238,142 @@ fn frames_under_16_pixels_are_cropped_back_with_clap() {
     assert_eq!((field(0), field(1), field(2), field(3)), (15, 1, 7, 1));
 }
 
+/// The file's top-level boxes, in order: (type, offset, size).
+fn top_level_boxes(raw: &[u8]) -> Vec<(String, usize, usize)> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at + 8 <= raw.len() {
+        let mut size = u32::from_be_bytes(raw[at..at + 4].try_into().unwrap()) as usize;
+        if size == 1 {
+            size = u64::from_be_bytes(raw[at + 8..at + 16].try_into().unwrap()) as usize;
+        }
+        assert!(size >= 8 && at + size <= raw.len(), "bad box at {at}");
+        found.push((
+            String::from_utf8_lossy(&raw[at + 4..at + 8]).into(),
+            at,
+            size,
+        ));
+        at += size;
+    }
+    assert_eq!(at, raw.len(), "bytes after the last box");
+    found
+}
+
+/// Every sample's bytes, where `co64` and `stsz` say they are.
+fn samples(parsed: &Parsed) -> Vec<Vec<u8>> {
+    let stbl = &parsed.moov.trak[0].mdia.minf.stbl;
+    let mp4_atom::StszSamples::Different { sizes } = &stbl.stsz.samples else {
+        panic!("unexpected stsz {:?}", stbl.stsz.samples)
+    };
+    let mut at = stbl.co64.as_ref().expect("co64").entries[0] as usize;
+    sizes
+        .iter()
+        .map(|&size| {
+            let sample = parsed.raw[at..at + size as usize].to_vec();
+            at += size as usize;
+            sample
+        })
+        .collect()
+}
+
+/// The OBU types of a sample, walking its OBU headers and sizes (AV1 spec 5.3); panics
+/// unless they tile the sample exactly, as they do only when the sample starts where an OBU
+/// starts.
+fn obu_types(sample: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    let mut at = 0;
+    while at < sample.len() {
+        let header = sample[at];
+        assert_eq!(header & 0x80, 0, "forbidden bit set at {at}");
+        assert_ne!(header & 0x02, 0, "OBU at {at} without a size field");
+        types.push((header >> 3) & 0x0f);
+        at += 1 + usize::from(header & 0x04 != 0); // the extension byte
+        let (mut size, mut shift) = (0usize, 0);
+        loop {
+            let byte = sample[at];
+            at += 1;
+            size |= usize::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        at += size;
+    }
+    assert_eq!(at, sample.len(), "the OBUs overrun the sample");
+    types
+}
+
+#[test]
+fn faststart_puts_the_index_first_and_points_it_at_the_same_samples() {
+    let _deadline = Deadline::start();
+    // 15x7 also splices `clap` into `moov`, which must be counted in the offset.
+    for (width, height) in [(96, 64), (15, 7)] {
+        let dir = TempDir::new();
+        let mut videos = Vec::new();
+        for faststart in [true, false] {
+            let path = dir.path().join(format!("{faststart}.mp4"));
+            let options = EncoderOptions {
+                threads: 1,
+                keyframe_interval: 10,
+                faststart,
+                ..Default::default()
+            };
+            let summary = record(&path, width, height, 25, 30.0, options);
+            assert_eq!(summary.bytes, std::fs::metadata(&path).unwrap().len());
+            videos.push(parse(&path));
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "temporary files left: {names:?}");
+
+        let order = |parsed: &Parsed| -> Vec<String> {
+            top_level_boxes(&parsed.raw)
+                .into_iter()
+                .map(|b| b.0)
+                .collect()
+        };
+        let (fast, streamed) = (&videos[0], &videos[1]);
+        assert_eq!(order(fast), ["ftyp", "moov", "mdat"]);
+        assert_eq!(order(streamed), ["ftyp", "mdat", "moov"]);
+
+        // The index is the same apart from where the samples are...
+        let fast_samples = samples(fast);
+        let (mut fast_moov, mut streamed_moov) = (fast.moov.clone(), streamed.moov.clone());
+        fast_moov.trak[0].mdia.minf.stbl.co64 = None;
+        streamed_moov.trak[0].mdia.minf.stbl.co64 = None;
+        assert_eq!(fast_moov, streamed_moov);
+        // ...and there are the same bytes, each sample a whole temporal unit of OBUs, the
+        // first a key frame opening with its sequence header (OBU type 1).
+        assert!(
+            fast_samples == samples(streamed),
+            "{width}x{height}: samples differ"
+        );
+        assert_eq!(obu_types(&fast_samples[0])[0], 1);
+        for sample in &fast_samples {
+            obu_types(sample);
+        }
+        // The samples fill the mdat, which ends the file.
+        let (_, mdat_at, mdat_size) = top_level_boxes(&fast.raw)[2].clone();
+        let first = fast.moov.trak[0]
+            .mdia
+            .minf
+            .stbl
+            .co64
+            .as_ref()
+            .unwrap()
+            .entries[0];
+        assert_eq!(first as usize, mdat_at + 16);
+        let total: usize = fast_samples.iter().map(Vec::len).sum();
+        assert_eq!(
+            (mdat_size - 16, mdat_at + mdat_size),
+            (total, fast.raw.len())
+        );
+    }
+}
+
 #[test]
 fn file_appears_only_when_finished_and_no_temporary_file_is_left() {
     let _deadline = Deadline::start();
@@ -464,6 +600,26 @@ fn encoder_failure_by_a_panic_on_a_pool_thread_is_reported_and_leaves_no_file() 
         "{error}"
     );
     assert_clean_and_usable(dir.path(), frame()); // and the process lives on
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn encoder_failure_after_the_faststart_copy_removes_both_temporary_files() {
+    let _deadline = Deadline::start();
+    let dir = TempDir::new();
+    let pixels = gradient(64, 48, 0);
+    let frame = || FrameRef::packed(&pixels, 64, 48, PixelFormat::Rgb).unwrap();
+    let path = dir.path().join("rlvideo-fail-faststart.mp4");
+    let mut writer = VideoWriter::create(&path, 30.0, EncoderOptions::default()).unwrap();
+    for _ in 0..5 {
+        writer.write(frame()).unwrap();
+    }
+    let error = writer.finish().unwrap_err();
+    assert!(
+        matches!(error, Error::Encoder(ref m) if m.contains("after the faststart copy")),
+        "{error}"
+    );
+    assert_clean_and_usable(dir.path(), frame());
 }
 
 /// After a failed video: no debris in `folder`, and a new writer there works.
