@@ -11,6 +11,8 @@ worker.rs, `injected_fault`):
   keeps that frame's bytes in `memory_budget` meanwhile. Waits for the encoder (a `write`
   that waits for room, `close()`) then last as long as a test needs, however fast this
   machine encodes;
+- ``rlvideo-fail-faststart``: finishing fails once the faststart copy is written, before the
+  rename (both temporary files must be removed);
 - ``rlvideo-dump-reconstruction``: rav1e's reconstruction of every frame is written beside the
   video (``<name>.recon``: each frame's Y, U and V planes at the coded size), to compare with
   what decoders show.
