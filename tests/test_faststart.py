@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import struct
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from rlvideo import RecordVideo, VideoWriter
+from tests.fault_build import needs_fault_build, run_in_fault_build
 from tests.helpers import decode, min_psnr, stream_info
 from tests.mp4_fields import first_sample, obus
 from tests.test_file_system_faults import PRIVATE_MOUNT, can_mount_privately, run_python
@@ -150,3 +152,30 @@ def test_no_room_for_the_copy_raises_enospc_and_leaves_no_temporary_file(tmp_pat
     assert out["files_after_failure"] == [], out
     assert out["files"] == ["streamed.mp4"], out
     assert 512 * 1024 < out["bytes"] < 1024 * 1024, out  # more than half the disk: no room twice
+
+
+@needs_fault_build
+def test_a_failure_after_the_copy_leaves_neither_file(tmp_path):
+    """The fault-injection build fails finishing once the copy is complete, before the
+    rename: EncoderError from close(), no file under the final name and neither temporary."""
+    run = run_in_fault_build(
+        """
+        import json, os, sys
+        import numpy as np
+        from rlvideo import EncoderError, VideoWriter
+        folder = sys.argv[1]
+        writer = VideoWriter(os.path.join(folder, "rlvideo-fail-faststart.mp4"), 30)
+        for t in range(10):
+            writer.write(np.full((48, 64, 3), 8 * t, np.uint8))
+        try:
+            writer.close()
+            error = None
+        except EncoderError as caught:
+            error = str(caught)
+        print(json.dumps({"error": error, "files": sorted(os.listdir(folder))}))
+        """,
+        str(tmp_path),
+    )
+    out = json.loads(run.stdout.splitlines()[-1])
+    assert out["error"] is not None and "after the faststart copy" in out["error"], out
+    assert out["files"] == [], out
