@@ -26,7 +26,7 @@ def _tqdm() -> Any | None:
     if not USE_TQDM:
         return None
     try:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         return None
     return tqdm

@@ -326,7 +326,7 @@ def check_file_name(name: str, what: str) -> None:
     """Names become file names inside video_folder; nothing may lead outside it."""
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a str, got {type(name).__name__}")
-    separators = {os.sep, os.altsep, "\0"} - {None}
+    separators = {sep for sep in (os.sep, os.altsep, "\0") if sep}
     if any(sep in name for sep in separators):
         raise ValueError(
             f"{what} must be a plain file name without path separators or NUL, got {name!r}"

@@ -161,8 +161,10 @@ class VecVideoRecorder(VecEnvWrapper):
         self.env.metadata = metadata
         if self.env.render_mode != "rgb_array":  # SB3 asserts; raised even under python -O
             raise AssertionError(f"The render_mode must be 'rgb_array', not {self.env.render_mode}")
+        # SB3 types every metadata value as a list or a number; render_fps is a number.
         self.frames_per_sec = strided_fps(
-            self.env.metadata.get("render_fps", 30), check_frame_stride(frame_stride)
+            self.env.metadata.get("render_fps", 30),  # type: ignore[arg-type]
+            check_frame_stride(frame_stride),
         )
         check_file_name(name_prefix, "name_prefix")
         self._choice = check_env_choice(env_indices, layout, venv.num_envs)

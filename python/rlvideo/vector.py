@@ -266,14 +266,16 @@ class RecordVideo(
         self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[ObsType, dict[str, Any]]:
         """Reset the environments and eventually start a new recording."""
+        # Gymnasium's VectorWrapper.reset says `int | None` but hands the seed to
+        # VectorEnv.reset, which takes one per sub-env too.
         if self._files is not None:
-            obs, info = super().reset(seed=seed, options=options)
+            obs, info = super().reset(seed=seed, options=options)  # type: ignore[arg-type]
             self._files.reset(self.env, (options or {}).get("reset_mask"))
             return obs, info
         mask = None if options is None else options.get("reset_mask")
         if mask is None or mask[self._choice.first]:
             self._schedule.episode_started(self)
-        obs, info = super().reset(seed=seed, options=options)
+        obs, info = super().reset(seed=seed, options=options)  # type: ignore[arg-type]
         self.has_autoreset = False
         self._recorder.after_event(self._capture_frame, last=self.video_length)
         return obs, info
