@@ -44,3 +44,6 @@ class EncoderOptions(TypedDict, total=False):
     faststart: bool
     """Index (``moov``) before the samples, so browsers and W&B play the file over HTTP at once;
     copied into place when the video is finished; default True."""
+    nice: int
+    """How much the encoder threads lower their own scheduling priority, 0-19 (a niceness
+    increment; Linux only), so the env and learner threads win the CPU; default 10."""

@@ -60,6 +60,7 @@ pub(crate) struct IntOptions {
     pub tiles: IntArg,
     pub keyframe_interval: IntArg,
     pub memory_budget: IntArg,
+    pub nice: IntArg,
 }
 
 /// The `chroma` argument as the caller gave it: a string, or the name of another type (so
@@ -119,6 +120,7 @@ pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<
         tiles: ints.tiles.checked(rlvideo::TILES)? as usize,
         keyframe_interval: ints.keyframe_interval.checked(rlvideo::KEYFRAME_INTERVAL)?,
         memory_budget: ints.memory_budget.checked(rlvideo::MEMORY_BUDGET)? as usize,
+        nice: ints.nice.checked(rlvideo::NICE)? as u8,
         low_latency: switches.low_latency,
         rl_tuning: switches.rl_tuning,
         static_skip: switches.static_skip,
@@ -142,7 +144,7 @@ pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<
     memory_budget = IntArg::default_of(rlvideo::MEMORY_BUDGET),
     low_latency = rlvideo::DEFAULT_LOW_LATENCY, rl_tuning = rlvideo::DEFAULT_RL_TUNING,
     static_skip = rlvideo::DEFAULT_STATIC_SKIP, chroma = ChromaArg::default(),
-    faststart = rlvideo::DEFAULT_FASTSTART
+    faststart = rlvideo::DEFAULT_FASTSTART, nice = IntArg::default_of(rlvideo::NICE)
 ))]
 #[allow(clippy::too_many_arguments)]
 fn options_signature(
@@ -157,6 +159,7 @@ fn options_signature(
     static_skip: bool,
     chroma: ChromaArg,
     faststart: bool,
+    nice: IntArg,
 ) -> PyResult<ParsedOptions> {
     let ints = IntOptions {
         speed,
@@ -165,6 +168,7 @@ fn options_signature(
         tiles,
         keyframe_interval,
         memory_budget,
+        nice,
     };
     let switches = Switches {
         low_latency,

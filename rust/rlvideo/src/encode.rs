@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::frame::Packed;
 use crate::mux::Dimensions;
 use crate::options::{Chroma, EncoderOptions};
+use crate::priority;
 use crate::timing::FrameRate;
 
 /// rav1e's smallest accepted width and height for video (not still pictures).
@@ -162,15 +163,20 @@ pub(crate) struct EncoderThreads {
 }
 
 impl EncoderThreads {
-    /// Starts `options.threads` threads (one per core for 0).
+    /// Starts `options.threads` threads (one per core for 0), each lowering its own
+    /// priority by `options.nice` before it takes any work (the encoder loop included).
     pub fn start(options: &EncoderOptions) -> Result<Self> {
         let mut threads = Vec::new();
+        let nice = options.nice;
         let pool = ThreadPoolBuilder::new()
             .num_threads(thread_count(options))
             .spawn_handler(|thread| {
                 let handle = std::thread::Builder::new()
                     .name(format!("rlvideo-rav1e-{}", thread.index()))
-                    .spawn(|| thread.run())?;
+                    .spawn(move || {
+                        priority::lower_current_thread(nice);
+                        thread.run()
+                    })?;
                 threads.push(handle);
                 Ok(())
             })
@@ -235,4 +241,52 @@ fn speed_settings(options: &EncoderOptions) -> SpeedSettings {
     // static_skip off, rav1e stays exactly as released (tests/rav1e_fork_parity.rs).
     settings.exact_edge_distortion = options.static_skip;
     settings
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::priority::current_thread_niceness;
+
+    /// The niceness of every thread of a video's encoder pool, read from inside the pool
+    /// (`broadcast` runs once on each of its threads).
+    fn pool_niceness(nice: u8, threads: usize) -> Vec<i32> {
+        let options = EncoderOptions {
+            nice,
+            threads,
+            ..EncoderOptions::default()
+        };
+        let started = EncoderThreads::start(&options).expect("start the pool");
+        let seen = started
+            .pool
+            .broadcast(|_| current_thread_niceness().expect("getpriority"));
+        started.join();
+        seen
+    }
+
+    #[test]
+    fn encoder_threads_run_at_the_niceness_asked_for() {
+        // The pool's threads inherit this thread's niceness, which a test runner started
+        // under `nice` raises: the increment is on top of it.
+        let base = current_thread_niceness().expect("getpriority");
+        assert_eq!(pool_niceness(7, 3), vec![(base + 7).min(19); 3]);
+        assert_eq!(pool_niceness(19, 2), vec![19; 2]);
+        assert_eq!(pool_niceness(0, 2), vec![base; 2]);
+        assert_eq!(
+            current_thread_niceness(),
+            Some(base),
+            "the caller is unchanged"
+        );
+    }
+
+    #[test]
+    fn encoder_threads_yield_by_default() {
+        let base = current_thread_niceness().expect("getpriority");
+        let default = i32::from(EncoderOptions::default().nice);
+        assert!(default > 0);
+        assert_eq!(
+            pool_niceness(default as u8, 2),
+            vec![(base + default).min(19); 2]
+        );
+    }
 }

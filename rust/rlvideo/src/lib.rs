@@ -15,6 +15,7 @@ mod obu;
 mod options;
 mod pool;
 mod prefault;
+mod priority;
 mod shared;
 mod stream_copy;
 mod timing;
@@ -31,8 +32,8 @@ pub use frame::{
 pub use options::{
     Chroma, EncoderOptions, IntOption, DEFAULT_FASTSTART, DEFAULT_LOW_LATENCY,
     DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, DEFAULT_RL_TUNING, DEFAULT_STATIC_SKIP,
-    KEYFRAME_INTERVAL, MAX_KEYFRAME_INTERVAL, MAX_THREADS, MAX_TILES, MEMORY_BUDGET, QUANTIZER,
-    SPEED, THREADS, TILES,
+    KEYFRAME_INTERVAL, MAX_KEYFRAME_INTERVAL, MAX_THREADS, MAX_TILES, MEMORY_BUDGET, NICE,
+    QUANTIZER, SPEED, THREADS, TILES,
 };
 pub use pool::MAX_IDLE_BUFFER_BYTES;
 pub use shared::{OwnedFrame, SharedFrame};

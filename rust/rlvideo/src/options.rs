@@ -62,6 +62,13 @@ pub struct EncoderOptions {
     /// copy; the folder needs room for the video twice meanwhile). `false` keeps the
     /// streamed file as it is, index last.
     pub faststart: bool,
+    /// How much the encoder threads of this video lower their own scheduling priority at
+    /// start, 0 (not at all) to 19: a niceness increment on top of the niceness they
+    /// inherit (capped at 19), so that the user's env and learner threads win the CPU and
+    /// recording takes what is left. Linux only (each thread's own `setpriority`); elsewhere
+    /// ignored. A refusal (a sandbox forbidding `setpriority`) is ignored too: the video is
+    /// encoded at the inherited priority.
+    pub nice: u8,
 }
 
 /// Chroma subsampling of the encoded video.
@@ -213,6 +220,15 @@ pub const MEMORY_BUDGET: IntOption = IntOption {
     default: 128 << 20,
 };
 
+/// Niceness increment of the encoder threads; 10 by default (docs/options.md has the
+/// measurement: 8 recording processes on 2 cores).
+pub const NICE: IntOption = IntOption {
+    name: "nice",
+    min: 0,
+    max: 19,
+    default: 10,
+};
+
 /// Default of [`EncoderOptions::low_latency`].
 pub const DEFAULT_LOW_LATENCY: bool = true;
 /// Default of [`EncoderOptions::rl_tuning`].
@@ -252,6 +268,7 @@ impl Default for EncoderOptions {
             static_skip: DEFAULT_STATIC_SKIP,
             chroma: Chroma::Yuv420,
             faststart: DEFAULT_FASTSTART,
+            nice: NICE.default as u8,
         }
     }
 }
@@ -266,6 +283,7 @@ impl EncoderOptions {
         TILES.check(self.tiles as i128)?;
         KEYFRAME_INTERVAL.check(self.keyframe_interval.into())?;
         MEMORY_BUDGET.check(self.memory_budget as i128)?;
+        NICE.check(self.nice.into())?;
         Ok(())
     }
 }
