@@ -43,6 +43,37 @@ def test_spec_records_the_wrapper_and_fps_comes_from_metadata(tmp_path):
     assert stream_info(tmp_path / "rl-video-episode-0.mp4")["rate"] == 12
 
 
+def test_the_spec_is_gymnasiums_and_rebuilds_our_options(tmp_path):
+    """With Gymnasium's arguments only, the spec saves what Gymnasium's wrapper saves; our own
+    (keep_best, frame_stride, encoder options) are saved too when given, so that
+    ``gym.make(env.spec)`` rebuilds the wrapper with them instead of silently dropping them."""
+
+    def make(recorder, folder, **options):
+        env = gym.make("CartPole-v1", render_mode="rgb_array")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return recorder(env, str(tmp_path / folder), name_prefix="p", **options)
+
+    ours, theirs = make(RecordVideo, "a"), make(gym.wrappers.RecordVideo, "b")
+    assert ours.spec.additional_wrappers[-1].kwargs.keys() == (
+        theirs.spec.additional_wrappers[-1].kwargs.keys()
+    )
+    ours.close()
+    theirs.close()
+
+    env = make(RecordVideo, "c", keep_best=1, frame_stride=2, quantizer=90, keep_worst=0)
+    saved = env.spec.additional_wrappers[-1].kwargs
+    assert (saved["keep_best"], saved["frame_stride"], saved["quantizer"]) == (1, 2, 90)
+    assert "keep_worst" not in saved  # given at its default: Gymnasium's spec shape
+    env.close()
+    rebuilt = gym.make(env.spec)
+    assert rebuilt.frames_per_sec == 25  # CartPole's 50 fps at frame_stride=2
+    play(rebuilt, 60)
+    rebuilt.close()
+    kept = sorted(p.name for p in (tmp_path / "c").glob("*.mp4"))
+    assert len(kept) == 1 and kept[0].startswith("p-best-1-episode-"), kept
+
+
 def test_existing_folder_warns_about_overwriting(tmp_path):
     with pytest.warns(UserWarning, match="Overwriting existing videos"):
         RecordVideo(gym.make("CartPole-v1", render_mode="rgb_array"), str(tmp_path)).close()

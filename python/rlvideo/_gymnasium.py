@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -34,6 +35,25 @@ def prepare_folder(video_folder: str) -> str:
         )
     os.makedirs(folder, exist_ok=True)
     return folder
+
+
+def our_constructor_args(init: Callable[..., Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of rlvideo's own to save in an env's spec (`RecordConstructorArgs`), so
+    that ``gym.make(env.spec)`` rebuilds the wrapper with them: each keyword-only argument of
+    `init` that `given` (the constructor's ``locals()``) sets to other than its default, and
+    the encoder options (``**encoder_options``). Gymnasium's own arguments are saved as
+    Gymnasium saves them; with only those given, the spec is the one Gymnasium writes."""
+    saved = {}
+    for name, parameter in inspect.signature(init).parameters.items():
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+            value, default = given[name], parameter.default
+            # `==` only between values of the default's type: env_indices may be an array.
+            if value is default or (isinstance(value, type(default)) and value == default):
+                continue
+            saved[name] = value
+        elif parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            saved.update(given[name])
+    return saved
 
 
 def check_render_mode(render_mode: str | None) -> None:

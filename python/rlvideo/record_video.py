@@ -9,7 +9,7 @@ import gymnasium as gym
 from gymnasium import logger
 from gymnasium.core import ActType, ObsType
 
-from rlvideo._gymnasium import GymnasiumRecording, check_render_mode
+from rlvideo._gymnasium import GymnasiumRecording, check_render_mode, our_constructor_args
 from rlvideo._selection import ScoreFunction
 from rlvideo._series import VideoCallback
 
@@ -149,6 +149,7 @@ class RecordVideo(
             fps=fps,
             disable_logger=disable_logger,
             gc_trigger=gc_trigger,
+            **our_constructor_args(RecordVideo.__init__, locals()),
         )
         gym.Wrapper.__init__(self, env)
         check_render_mode(env.render_mode)

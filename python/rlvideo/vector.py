@@ -15,7 +15,7 @@ from gymnasium.vector import VectorEnv, VectorWrapper
 
 from rlvideo._env_select import Layout, SubEnvVideos, check_env_choice
 from rlvideo._frames import grid_shape, tile
-from rlvideo._gymnasium import GymnasiumRecording, check_render_mode
+from rlvideo._gymnasium import GymnasiumRecording, check_render_mode, our_constructor_args
 from rlvideo._selection import ScoreFunction
 from rlvideo._series import VideoCallback
 
@@ -179,6 +179,7 @@ class RecordVideo(
             video_length=video_length,
             name_prefix=name_prefix,
             disable_logger=disable_logger,
+            **our_constructor_args(RecordVideo.__init__, locals()),
         )
         check_render_mode(env.render_mode)
         self._choice = check_env_choice(
