@@ -109,6 +109,16 @@ pub(crate) fn intra_try<T: Pixel>(
 /// prediction was only a little better and cost Pendulum's first 40
 /// frames 2.6% more bytes at 0.08 dB less; with the quarter, CarRacing
 /// keeps -5.7% of the -6.6% (Bjontegaard).
+///
+/// The other way is wrong too, because both ranks are luma only: where a
+/// red 8x8 sprite crosses a gradient, the blocks it uncovers rank intra up
+/// to a quarter *worse* than copying LAST (its 4:2:0 chroma smear is what
+/// inter copies), rav1e's full RD picks intra there, and without it the
+/// trail is repeated until the next key frame
+/// (`tests/test_faithful.py::test_a_sprite_that_stops_leaves_no_trail`,
+/// gradient: 33.8 dB against 42.1). Coding intra unless it ranks over a
+/// quarter worse fixes that (+2.7 dB) but costs Pendulum 2.5% and CartPole
+/// 0.5% more bytes, 2-5% more instructions: chroma belongs in both ranks.
 pub(crate) fn intra_outranks(intra_rank: u32, inter_rank: u32) -> bool {
   u64::from(intra_rank) * 4 < u64::from(inter_rank) * 3
 }
