@@ -46,4 +46,5 @@ class EncoderOptions(TypedDict, total=False):
     copied into place when the video is finished; default True."""
     nice: int
     """How much the encoder threads lower their own scheduling priority, 0-19 (a niceness
-    increment; Linux only), so the env and learner threads win the CPU; default 10."""
+    increment; Linux only), so the env and learner threads win the CPU; default 0 (the
+    caller's priority)."""

@@ -220,13 +220,16 @@ pub const MEMORY_BUDGET: IntOption = IntOption {
     default: 128 << 20,
 };
 
-/// Niceness increment of the encoder threads; 10 by default (docs/options.md has the
-/// measurement: 8 recording processes on 2 cores).
+/// Niceness increment of the encoder threads; 0 (the caller's priority) by default: with
+/// the encoders at 10, the videos still encoding piled up while the env ran ahead (34
+/// pending in `tests/test_best_episodes.py` on a loaded machine, against a bound of 20),
+/// each holding its threads and queued frames, and there is no process-wide limit on them
+/// yet. docs/options.md has the measurement (8 recording processes on 2 cores).
 pub const NICE: IntOption = IntOption {
     name: "nice",
     min: 0,
     max: 19,
-    default: 10,
+    default: 0,
 };
 
 /// Default of [`EncoderOptions::low_latency`].
