@@ -86,6 +86,11 @@ class VideoWriter:
     profile) for small, saturated renders: software AV1 decoders and browsers play it,
     most hardware decoders do not.
 
+    ``scale=2`` (up to 8) enlarges every frame by that whole factor on the encoder thread,
+    each pixel becoming a 2x2 block, so a 160x210 Atari render becomes a 320x420 video whose
+    4:2:0 colour samples each cover one source pixel; ``scale=0`` picks the smallest factor
+    that makes the shorter side at least 240 pixels. The default 1 keeps the frames' size.
+
     Raises ``OSError`` (with ``filename``) if the folder is missing or not writable, and
     ``ValueError`` for a bad ``fps`` or option.
     """
@@ -144,7 +149,8 @@ class VideoWriter:
         """Frames encoded and in the file so far (``frames`` once the video is done)."""
     @property
     def frame_size(self) -> tuple[int, int] | None:
-        """``(width, height)`` once the first frame is written, else ``None``."""
+        """``(width, height)`` of the frames, once the first is written, else ``None`` (the
+        video is ``scale`` times that)."""
     @property
     def closed(self) -> bool:
         """True once ``close()`` ran or a background failure closed the writer."""

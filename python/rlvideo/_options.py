@@ -48,3 +48,8 @@ class EncoderOptions(TypedDict, total=False):
     """How much the encoder threads lower their own scheduling priority, 0-19 (a niceness
     increment; Linux only), so the env and learner threads win the CPU; default 0 (the
     caller's priority)."""
+    scale: int
+    """Enlarge every frame by this whole factor, 1-8, each pixel becoming a ``scale x scale``
+    block (nearest neighbour, on the encoder thread), so small renders keep their colours in
+    4:2:0 and show at a watchable size; 0 = 2x, 3x, ... until the shorter side is at least
+    240 pixels; default 1 (the render's own size)."""

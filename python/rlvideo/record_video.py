@@ -116,8 +116,8 @@ class RecordVideo(
         **encoder_options: Keyword-only ``rlvideo.VideoWriter`` options
             (``rlvideo.EncoderOptions``: ``speed``, ``quantizer``, ``threads``, ``tiles``,
             ``keyframe_interval``, ``memory_budget``, ``low_latency``, ``rl_tuning``,
-            ``static_skip``, ``chroma``, ``faststart``, ``nice``), checked here: ``ValueError``
-            naming a bad one.
+            ``static_skip``, ``chroma``, ``faststart``, ``nice``, ``scale``), checked here:
+            ``ValueError`` naming a bad one.
     """
 
     def __init__(

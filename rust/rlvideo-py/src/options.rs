@@ -61,6 +61,7 @@ pub(crate) struct IntOptions {
     pub keyframe_interval: IntArg,
     pub memory_budget: IntArg,
     pub nice: IntArg,
+    pub scale: IntArg,
 }
 
 /// The `chroma` argument as the caller gave it: a string, or the name of another type (so
@@ -121,6 +122,7 @@ pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<
         keyframe_interval: ints.keyframe_interval.checked(rlvideo::KEYFRAME_INTERVAL)?,
         memory_budget: ints.memory_budget.checked(rlvideo::MEMORY_BUDGET)? as usize,
         nice: ints.nice.checked(rlvideo::NICE)? as u8,
+        scale: ints.scale.checked(rlvideo::SCALE)? as u8,
         low_latency: switches.low_latency,
         rl_tuning: switches.rl_tuning,
         static_skip: switches.static_skip,
@@ -144,7 +146,8 @@ pub(crate) fn encoder_options(ints: IntOptions, switches: Switches) -> PyResult<
     memory_budget = IntArg::default_of(rlvideo::MEMORY_BUDGET),
     low_latency = rlvideo::DEFAULT_LOW_LATENCY, rl_tuning = rlvideo::DEFAULT_RL_TUNING,
     static_skip = rlvideo::DEFAULT_STATIC_SKIP, chroma = ChromaArg::default(),
-    faststart = rlvideo::DEFAULT_FASTSTART, nice = IntArg::default_of(rlvideo::NICE)
+    faststart = rlvideo::DEFAULT_FASTSTART, nice = IntArg::default_of(rlvideo::NICE),
+    scale = IntArg::default_of(rlvideo::SCALE)
 ))]
 #[allow(clippy::too_many_arguments)]
 fn options_signature(
@@ -160,6 +163,7 @@ fn options_signature(
     chroma: ChromaArg,
     faststart: bool,
     nice: IntArg,
+    scale: IntArg,
 ) -> PyResult<ParsedOptions> {
     let ints = IntOptions {
         speed,
@@ -169,6 +173,7 @@ fn options_signature(
         keyframe_interval,
         memory_budget,
         nice,
+        scale,
     };
     let switches = Switches {
         low_latency,

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example encode_raw -- frames.rgb 600 400 out.mp4 [threads=N]
 //!     [tiles=N] [speed=N] [quantizer=N] [rl_tuning=BOOL] [static_skip=BOOL] [chroma=420|444]
-//!     [fps=F]
+//!     [scale=N] [fps=F]
 //! ```
 //! A bare number after the output path is the thread count, as in earlier versions.
 
@@ -66,6 +66,7 @@ fn parse_options(args: &[String]) -> Result<(EncoderOptions, f64), BoxError> {
             "rl_tuning" => options.rl_tuning = value.parse()?,
             "static_skip" => options.static_skip = value.parse()?,
             "chroma" => options.chroma = value.parse()?,
+            "scale" => options.scale = value.parse()?,
             "fps" => fps = value.parse()?,
             _ => return Err(format!("unknown option {key:?} in {arg:?}").into()),
         }

@@ -32,18 +32,28 @@ pub const AV1_RANGE: PixelRange = PixelRange::Limited;
 /// (colour_primaries, transfer_characteristics, matrix_coefficients, full_range).
 pub const NCLX: (u16, u16, u16, bool) = (1, 13, 6, false);
 
-/// Converts `src` into the top-left `src.width x src.height` corner of `dst` and replicates
-/// its edges over the rest of the planes (the padding up to rav1e's 16x16 minimum and the
-/// encoder's own borders).
-pub(crate) fn fill_frame(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
-    let (w, h) = (src.width, src.height);
-    let subsampled = dst.planes[1].cfg.xdec == 1;
-    match src.format {
-        PixelFormat::Gray => fill_from_gray(src, dst),
-        PixelFormat::Rgb | PixelFormat::Rgba => match padded_to_even(src, subsampled) {
-            Some(even) => fill_from_rgb(even.packed(), dst)?,
-            None => fill_from_rgb(src, dst)?,
-        },
+/// Converts `src`, enlarged `scale` times each way (see [`crate::upscale`]), into the
+/// top-left corner of `dst` and replicates its edges over the rest of the planes (the
+/// padding up to rav1e's 16x16 minimum and the encoder's own borders). `rows` is scratch
+/// space the enlarged path reuses from frame to frame.
+pub(crate) fn fill_frame(
+    src: Packed<'_>,
+    scale: usize,
+    dst: &mut Frame<u8>,
+    rows: &mut Vec<u8>,
+) -> Result<()> {
+    let (w, h) = (src.width * scale, src.height * scale);
+    if scale > 1 {
+        crate::upscale::fill_scaled(src, scale, dst, rows)?;
+    } else {
+        let subsampled = dst.planes[1].cfg.xdec == 1;
+        match src.format {
+            PixelFormat::Gray => fill_from_gray(src, dst),
+            PixelFormat::Rgb | PixelFormat::Rgba => match padded_to_even(src, subsampled) {
+                Some(even) => convert_rgb_rows(even.packed(), dst, 0)?,
+                None => convert_rgb_rows(src, dst, 0)?,
+            },
+        }
     }
     for plane in dst.planes.iter_mut() {
         plane.pad(w, h);
@@ -51,16 +61,24 @@ pub(crate) fn fill_frame(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
     Ok(())
 }
 
-fn fill_from_rgb(src: Packed<'_>, dst: &mut Frame<u8>) -> Result<()> {
+/// Converts the RGB or RGBA rows `src` into `dst` from luma row `first_row` on (even in
+/// 4:2:0, where two luma rows share a chroma row) with yuvutils-rs.
+pub(crate) fn convert_rgb_rows(
+    src: Packed<'_>,
+    dst: &mut Frame<u8>,
+    first_row: usize,
+) -> Result<()> {
     let [y, u, v] = &mut dst.planes;
     let subsampled = u.cfg.xdec == 1;
+    let chroma_row = first_row >> u.cfg.ydec;
+    let (y_stride, u_stride, v_stride) = (y.cfg.stride, u.cfg.stride, v.cfg.stride);
     let mut image = YuvPlanarImageMut {
-        y_stride: y.cfg.stride as u32,
-        u_stride: u.cfg.stride as u32,
-        v_stride: v.cfg.stride as u32,
-        y_plane: BufferStoreMut::Borrowed(y.data_origin_mut()),
-        u_plane: BufferStoreMut::Borrowed(u.data_origin_mut()),
-        v_plane: BufferStoreMut::Borrowed(v.data_origin_mut()),
+        y_stride: y_stride as u32,
+        u_stride: u_stride as u32,
+        v_stride: v_stride as u32,
+        y_plane: BufferStoreMut::Borrowed(&mut y.data_origin_mut()[first_row * y_stride..]),
+        u_plane: BufferStoreMut::Borrowed(&mut u.data_origin_mut()[chroma_row * u_stride..]),
+        v_plane: BufferStoreMut::Borrowed(&mut v.data_origin_mut()[chroma_row * v_stride..]),
         width: src.width as u32,
         height: src.height as u32,
     };
@@ -114,8 +132,8 @@ fn padded_to_even(src: Packed<'_>, subsampled: bool) -> Option<PackedFrame> {
 /// Gray has no library routine worth calling: luma is a range squeeze (a 256-entry table)
 /// and both chroma planes are the neutral value.
 fn fill_from_gray(src: Packed<'_>, dst: &mut Frame<u8>) {
-    let lut: [u8; 256] = std::array::from_fn(|g| (16.0 + g as f32 * 219.0 / 255.0).round() as u8);
-    let [y, u, v] = &mut dst.planes;
+    let lut = gray_to_luma();
+    let y = &mut dst.planes[0];
     let stride = y.cfg.stride;
     let luma = y.data_origin_mut();
     for (row, src_row) in src.data.chunks_exact(src.width).enumerate() {
@@ -124,9 +142,20 @@ fn fill_from_gray(src: Packed<'_>, dst: &mut Frame<u8>) {
             *o = lut[g as usize];
         }
     }
+    fill_neutral_chroma(dst, src.width, src.height);
+}
+
+/// Full-range gray level -> limited-range luma.
+pub(crate) fn gray_to_luma() -> [u8; 256] {
+    std::array::from_fn(|g| (16.0 + g as f32 * 219.0 / 255.0).round() as u8)
+}
+
+/// Sets both chroma planes of a `width x height` picture to the neutral value (gray).
+pub(crate) fn fill_neutral_chroma(dst: &mut Frame<u8>, width: usize, height: usize) {
+    let [_, u, v] = &mut dst.planes;
     let (cw, ch) = (
-        src.width.div_ceil(1 << u.cfg.xdec),
-        src.height.div_ceil(1 << u.cfg.ydec),
+        width.div_ceil(1 << u.cfg.xdec),
+        height.div_ceil(1 << u.cfg.ydec),
     );
     for plane in [u, v] {
         let stride = plane.cfg.stride;
@@ -154,7 +183,7 @@ mod tests {
             format: PixelFormat::Rgb,
         };
         let mut frame = Frame::new_with_padding(width.max(16), height.max(16), cs, 64);
-        fill_frame(src.packed(), &mut frame).unwrap();
+        fill_frame(src.packed(), 1, &mut frame, &mut Vec::new()).unwrap();
         frame
     }
 
@@ -195,7 +224,7 @@ mod tests {
             format: PixelFormat::Rgb,
         };
         let mut frame = Frame::new_with_padding(w.max(16), h.max(16), ChromaSampling::Cs444, 64);
-        fill_frame(src.packed(), &mut frame).unwrap();
+        fill_frame(src.packed(), 1, &mut frame, &mut Vec::new()).unwrap();
         let [y, u, v] = &frame.planes;
         for row in [0, h - 1] {
             assert_eq!((y.p(5, row), v.p(5, row)), (81, 240), "red pixel");
@@ -224,7 +253,7 @@ mod tests {
             format: PixelFormat::Gray,
         };
         let mut frame = Frame::new_with_padding(20, 18, ChromaSampling::Cs444, 64);
-        fill_frame(src.packed(), &mut frame).unwrap();
+        fill_frame(src.packed(), 1, &mut frame, &mut Vec::new()).unwrap();
         assert_eq!(frame.planes[0].p(19, 17), 235);
         assert_eq!(
             (frame.planes[1].p(19, 17), frame.planes[2].p(19, 17)),

@@ -40,15 +40,20 @@ pub(crate) struct Encoder {
     /// Frames sent to rav1e, filled again once rav1e has let go of them: a new frame
     /// is a zeroed, padded allocation (~1% of a 600x400 frame's CPU, plus page faults).
     sent: Vec<Arc<Frame<u8>>>,
+    /// How many times each frame is enlarged ([`EncoderOptions::scale_for`]).
+    scale: usize,
+    /// Scratch rows of the enlarged conversion.
+    rows: Vec<u8>,
 }
 
 /// Frames kept for reuse; rav1e holds a few (lookahead, the LAST reference's source).
 const REUSED_FRAMES: usize = 8;
 
 impl Encoder {
-    /// Configures rav1e for `width x height` frames; frames under 16 pixels in either
-    /// direction are encoded on a 16-pixel canvas and cropped back by the container.
-    /// rav1e works on `pool`, the pool the caller runs in (see [`EncoderThreads`]).
+    /// Configures rav1e for `width x height` frames, enlarged by `options.scale`; videos
+    /// under 16 pixels in either direction are encoded on a 16-pixel canvas and cropped
+    /// back by the container. rav1e works on `pool`, the pool the caller runs in (see
+    /// [`EncoderThreads`]).
     pub fn new(
         width: usize,
         height: usize,
@@ -56,6 +61,8 @@ impl Encoder {
         options: &EncoderOptions,
         pool: Arc<ThreadPool>,
     ) -> Result<Self> {
+        let scale = options.scale_for(width, height)?;
+        let (width, height) = (width * scale, height * scale);
         let dims = Dimensions {
             width,
             height,
@@ -92,6 +99,8 @@ impl Encoder {
             ctx,
             dims,
             sent: Vec::new(),
+            scale,
+            rows: Vec::new(),
         })
     }
 
@@ -106,7 +115,7 @@ impl Encoder {
             unreachable!("a new or released frame has no other owner")
         };
         // Every pixel is written, padding included: no stale content survives.
-        color::fill_frame(frame, pixels)?;
+        color::fill_frame(frame, self.scale, pixels, &mut self.rows)?;
         self.ctx
             .send_frame(Arc::clone(&yuv))
             .map_err(|e| Error::Encoder(format!("send_frame failed: {e}")))?;

@@ -19,6 +19,7 @@ mod priority;
 mod shared;
 mod stream_copy;
 mod timing;
+mod upscale;
 #[cfg(test)]
 mod upstream_parity;
 mod worker;
@@ -30,10 +31,10 @@ pub use frame::{
     check_dimensions, FrameRef, PixelFormat, StridedExtent, MAX_HEIGHT, MAX_PIXELS, MAX_WIDTH,
 };
 pub use options::{
-    Chroma, EncoderOptions, IntOption, DEFAULT_FASTSTART, DEFAULT_LOW_LATENCY,
+    Chroma, EncoderOptions, IntOption, AUTO_SCALE_MIN_SIDE, DEFAULT_FASTSTART, DEFAULT_LOW_LATENCY,
     DEFAULT_MEMORY_BUDGET, DEFAULT_QUANTIZER, DEFAULT_RL_TUNING, DEFAULT_STATIC_SKIP,
     KEYFRAME_INTERVAL, MAX_KEYFRAME_INTERVAL, MAX_THREADS, MAX_TILES, MEMORY_BUDGET, NICE,
-    QUANTIZER, SPEED, THREADS, TILES,
+    QUANTIZER, SCALE, SPEED, THREADS, TILES,
 };
 pub use pool::MAX_IDLE_BUFFER_BYTES;
 pub use shared::{OwnedFrame, SharedFrame};

@@ -258,7 +258,7 @@ fn upstream(case: Case, frames: &[Vec<u8>]) -> Vec<(Vec<u8>, bool)> {
             height: case.height,
             format: PixelFormat::Rgb,
         };
-        fill_frame(src.packed(), &mut yuv).unwrap();
+        fill_frame(src.packed(), 1, &mut yuv, &mut Vec::new()).unwrap();
         ctx.send_frame(yuv).expect("send_frame");
         drain(&mut ctx);
     }

@@ -48,9 +48,10 @@ pub struct Summary {
     pub bytes: u64,
     /// Playing time: `frames / fps`.
     pub duration: Duration,
-    /// Frame width in pixels (0 if no frame was written).
+    /// The video's width in pixels: the frames', times [`EncoderOptions::scale`] (0 if no
+    /// frame was written).
     pub width: usize,
-    /// Frame height in pixels (0 if no frame was written).
+    /// The video's height in pixels (0 if no frame was written).
     pub height: usize,
 }
 

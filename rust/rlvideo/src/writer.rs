@@ -41,6 +41,9 @@ use crate::worker::{self, Job, Summary};
 pub struct VideoWriter {
     path: PathBuf,
     frame_size: Option<(usize, usize)>,
+    /// `EncoderOptions::scale`, to refuse a first frame that it would make too large here,
+    /// on the caller's thread, rather than on the encoder's.
+    scale: u8,
     frames: u64,
     queue: Option<Sender<QueuedFrame>>,
     spare_buffers: Arc<BufferPool>,
@@ -58,6 +61,7 @@ impl VideoWriter {
         let path = path.as_ref().to_path_buf();
         let rate = FrameRate::from_fps(fps)?;
         options.validate()?;
+        let scale = options.scale;
         if path.is_dir() {
             // Opening a directory for writing fails with the error the OS gives for it
             // (EISDIR on Unix), which is what `open(path, "w")` reports too; otherwise the
@@ -105,6 +109,7 @@ impl VideoWriter {
         Ok(VideoWriter {
             path,
             frame_size: None,
+            scale,
             frames: 0,
             queue: Some(queue),
             spare_buffers,
@@ -172,7 +177,8 @@ impl VideoWriter {
                  (width x height), got {}x{}",
                 first.0, first.1, size.0, size.1
             ))),
-            _ => Ok(size),
+            Some(_) => Ok(size),
+            None => crate::options::scale_for(self.scale, size.0, size.1).map(|_| size),
         }
     }
 
@@ -267,7 +273,8 @@ impl VideoWriter {
         self.encoded.load(Ordering::Relaxed)
     }
 
-    /// `(width, height)` of the video, known once the first frame is written.
+    /// `(width, height)` of the frames, known once the first is written (the video's is
+    /// that times [`EncoderOptions::scale_for`] them).
     pub fn frame_size(&self) -> Option<(usize, usize)> {
         self.frame_size
     }
