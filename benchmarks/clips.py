@@ -49,6 +49,12 @@ def breakout_renders(count: int, seed: int) -> list[np.ndarray]:
     return list(env_renders("ALE/Breakout-v5", count, seed))
 
 
+def pong_renders(count: int, seed: int) -> list[np.ndarray]:
+    """`count` ALE Pong-v5 renders (210x160 RGB): seeded random actions, reset when an episode
+    ends."""
+    return list(env_renders("ALE/Pong-v5", count, seed))
+
+
 def all_changing(height: int, width: int, count: int) -> list[np.ndarray]:
     """A textured gradient panning 3 px right and 2 px down per frame: every 8x8 block of every
     frame differs from the previous frame, so a static-block skip never applies."""
@@ -65,12 +71,16 @@ class Quality:
     min_psnr: float  # the worst frame's, dB
 
 
-def quality(video: Path, clip: RawClip) -> Quality:
-    """Decodes `video` (PyAV) frame by frame and compares each frame with the clip's."""
+def quality(video: Path, clip: RawClip, scale: int = 1) -> Quality:
+    """Decodes `video` (PyAV) frame by frame and compares each frame with the clip's, enlarged
+    `scale` times each way (nearest neighbour) for a video written with `scale`. Enlarging
+    both sides repeats every error `scale²` times, so a 1x video's PSNR against the clip is
+    also its PSNR against the enlarged clip when shown enlarged: the two compare directly."""
     source = clip.array()
     scores = []
     with av.open(str(video)) as container:
         for decoded in container.decode(video=0):
             assert len(scores) < clip.frames, f"{video} has more frames than {clip.name}"
-            scores.append(psnr(source[len(scores)], yuv_to_rgb(decoded)))
+            expected = source[len(scores)].repeat(scale, 0).repeat(scale, 1)
+            scores.append(psnr(expected, yuv_to_rgb(decoded)))
     return Quality(len(scores), float(np.mean(scores)), float(np.min(scores)))

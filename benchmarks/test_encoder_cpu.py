@@ -5,7 +5,10 @@ CPU is user + system time of the encoding process alone (os.wait4), the least of
 output is decoded (PyAV) and compared with the clip, so the table shows quality beside speed.
 
 rlvideo also runs with `chroma=444` (full colour resolution) on CartPole and Breakout, for
-what 4:4:4 costs in CPU and bytes and gains in PSNR.
+what 4:4:4 costs in CPU and bytes and gains in PSNR; and on Breakout and Pong
+(`test_small_renders`) the default, `scale=2` (each pixel a 2x2 block, still 4:2:0) and
+`chroma=444` side by side, PSNR measured against the source enlarged 2x (the same as against
+the source for the 1x videos).
 
 Clips (300 frames each, made once per session): CartPole-v1 600x400, ALE Breakout 160x210 and
 a synthetic 320x240 pan in which every 8x8 block changes in every frame. Targets: rlvideo's CPU
@@ -30,7 +33,14 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.clips import RawClip, all_changing, breakout_renders, quality, write_raw
+from benchmarks.clips import (
+    RawClip,
+    all_changing,
+    breakout_renders,
+    pong_renders,
+    quality,
+    write_raw,
+)
 from benchmarks.mode import QUICK, pick
 from benchmarks.peers import (
     SVTAV1_PRESET12_ONE_THREAD,
@@ -50,18 +60,25 @@ ROUNDS = pick(3, 1)
 FRAMES = pick(300, 10)
 
 CARTPOLE, BREAKOUT, ALL_CHANGING = "CartPole 600x400", "Breakout 160x210", "all-changing 320x240"
+PONG = "Pong 160x210"
 RLVIDEO, RLVIDEO_NO_SKIP = "rlvideo", "rlvideo static_skip=False"
 RLVIDEO_444 = "rlvideo chroma=444"
+RLVIDEO_SCALE2 = "rlvideo scale=2"
 X264, SVTAV1 = "ffmpeg libx264 medium", "ffmpeg libsvtav1 preset 12"
 
 
 def rlvideo_command(
-    exe: Path, clip: RawClip, out: Path, static_skip: bool = True, chroma: str = "420"
+    exe: Path,
+    clip: RawClip,
+    out: Path,
+    static_skip: bool = True,
+    chroma: str = "420",
+    scale: int = 1,
 ) -> list[str]:
     return [
         str(exe), str(clip.path), str(clip.width), str(clip.height), str(out),
         "threads=1", "tiles=1", f"fps={FPS}", f"static_skip={str(static_skip).lower()}",
-        f"chroma={chroma}",
+        f"chroma={chroma}", f"scale={scale}",
     ]  # fmt: skip
 
 
@@ -105,6 +122,7 @@ def raw_clip(tmp_path_factory, cartpole_600x400) -> Callable[[str], RawClip]:
         CARTPOLE: lambda: cartpole_600x400[:FRAMES],
         BREAKOUT: lambda: breakout_renders(FRAMES, seed=0),
         ALL_CHANGING: lambda: all_changing(240, 320, FRAMES),
+        PONG: lambda: pong_renders(FRAMES, seed=7),
     }
     clips: dict[str, RawClip] = {}
 
@@ -159,8 +177,8 @@ def usage_info(usage: Usage) -> dict[str, float]:
     }
 
 
-def output_info(clip: RawClip, video: Path) -> dict[str, float]:
-    q = quality(video, clip)
+def output_info(clip: RawClip, video: Path, scale: int = 1) -> dict[str, float]:
+    q = quality(video, clip, scale)
     assert q.frames == clip.frames, f"{video}: {q.frames} frames decoded of {clip.frames}"
     return {
         "file_bytes": video.stat().st_size,
@@ -173,7 +191,13 @@ def output_info(clip: RawClip, video: Path) -> dict[str, float]:
 #: encoder thread and the thread reading the file; SVT-AV1 at its default lp=2 takes ~1.7).
 #: Not checked for libx264: ffmpeg converts and muxes on threads of its own beside x264's, so
 #: -threads 1 takes up to ~1.4 here, about what x264's default threading takes on 2 cores.
-MAX_CPU_OVER_WALL = {RLVIDEO: 1.25, RLVIDEO_NO_SKIP: 1.25, RLVIDEO_444: 1.25, SVTAV1: 1.5}
+MAX_CPU_OVER_WALL = {
+    RLVIDEO: 1.25,
+    RLVIDEO_NO_SKIP: 1.25,
+    RLVIDEO_444: 1.25,
+    RLVIDEO_SCALE2: 1.25,
+    SVTAV1: 1.5,
+}
 
 
 def one_thread(encoder: str, usage: Usage) -> None:
@@ -218,3 +242,36 @@ def test_static_skip_overhead(benchmark, tmp_path, raw_clip, encode_raw):
         info = {**usage_info(best), **output_info(source, outs[skip])}
         benchmark.extra_info.update({f"{label}_{key}": value for key, value in info.items()})
     benchmark.extra_info["identical_output"] = outs[True].read_bytes() == outs[False].read_bytes()
+
+
+#: The small-render choices of docs/options.md ("Crisp small renders"): encode_raw arguments
+#: beyond `rlvideo_command`'s defaults, and the scale the video is compared at.
+SMALL_RENDER_ENCODERS = {
+    RLVIDEO: ({}, 1),
+    RLVIDEO_SCALE2: ({"scale": 2}, 2),
+    RLVIDEO_444: ({"chroma": "444"}, 1),
+}
+
+
+@pytest.mark.parametrize("clip", [BREAKOUT, PONG])
+@pytest.mark.parametrize("encoder", SMALL_RENDER_ENCODERS)
+def test_small_renders(benchmark, tmp_path, raw_clip, encode_raw, clip, encoder):
+    """Atari-sized renders three ways: 4:2:0 at their own size (the default), enlarged 2x in
+    4:2:0 (`scale=2`: every colour sample covers one source pixel) and 4:4:4 at their own size;
+    PSNR against the source enlarged 2x, bytes, and CPU per (source) frame on one thread."""
+    benchmark.group = f"small renders, {FRAMES} frames {clip}, 1 thread"
+    source = raw_clip(clip)
+    out = tmp_path / "out.mp4"
+    options, scale = SMALL_RENDER_ENCODERS[encoder]
+    cmd = rlvideo_command(encode_raw, source, out, **options)
+    usages: list[Usage] = []
+    benchmark.pedantic(lambda: usages.append(run_measured(cmd, {})), rounds=ROUNDS, iterations=1)
+    best = min(usages, key=lambda usage: usage.cpu)
+    one_thread(encoder, best)
+    benchmark.extra_info.update(
+        clip=clip,
+        encoder=encoder,
+        frames=FRAMES,
+        **usage_info(best),
+        **output_info(source, out, scale),
+    )
