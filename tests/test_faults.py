@@ -133,7 +133,8 @@ def test_record_video_raises_from_step_then_records_the_next_episode(tmp_path):
 def record_four_videos(
     recorder: VideoSeries, errors: list[BaseException], started: Callable[[int], object]
 ) -> None:
-    """Four 20-frame noise videos, queued faster than they encode; `started(i)` runs once
+    """Four 20-frame noise videos, queued faster than they encode (with the `videos_pile_up`
+    fixture: none waits for the one before); `started(i)` runs once
     video i's writer exists. Errors raised while recording (a finished video collected by
     the poll after `stop`, as an integration's `after_event` does) go to `errors`."""
     rng = np.random.default_rng(0)
@@ -150,6 +151,7 @@ def record_four_videos(
             errors.append(error)
 
 
+@pytest.mark.usefixtures("videos_pile_up")
 def test_close_finishes_every_video_before_raising_the_first_failure(tmp_path):
     saved: list[str] = []
     recorder = VideoSeries(str(tmp_path), 30, {"static_skip": False}, saved.append)
@@ -173,6 +175,7 @@ def test_close_finishes_every_video_before_raising_the_first_failure(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v0.mp4", "v1.mp4", "v2.mp4", "v3.mp4"]
 
 
+@pytest.mark.usefixtures("videos_pile_up")
 def test_a_raising_callback_does_not_stop_the_other_videos(tmp_path):
     calls: list[str] = []
 
@@ -227,6 +230,7 @@ def test_a_callback_raising_while_the_next_video_starts_does_not_lose_it(tmp_pat
     assert [stream_info(tmp_path / f"{name}.mp4")["frames"] for name in "abc"] == [5, 5, 1]
 
 
+@pytest.mark.usefixtures("videos_pile_up")
 def test_ctrl_c_in_a_callback_is_raised_after_the_other_videos_are_saved(tmp_path):
     calls: list[str] = []
 

@@ -140,7 +140,10 @@ def test_env_raising_while_videos_are_pending_still_leaves_complete_videos(tmp_p
         f"""
         import gymnasium as gym
         import numpy as np
+        import rlvideo
         from rlvideo import RecordVideo
+
+        rlvideo.set_max_videos_encoding(64)  # no video waits: several are pending at the crash
 
         class Noisy(gym.Env):
             metadata = {{"render_modes": ["rgb_array"], "render_fps": 30}}

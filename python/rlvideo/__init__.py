@@ -30,7 +30,10 @@ from rlvideo._native import (
     EncoderError,
     VideoWriter,
     check_options,
+    max_videos_encoding,
+    set_max_videos_encoding,
     simd_level,
+    videos_encoding,
 )
 from rlvideo._options import EncoderOptions
 from rlvideo._selection import EpisodeStats
@@ -54,8 +57,11 @@ __all__ = [
     "VideoWriter",
     "capped_cubic_video_schedule",
     "check_options",
+    "max_videos_encoding",
     "save_video",
+    "set_max_videos_encoding",
     "simd_level",
+    "videos_encoding",
 ]
 __version__ = "0.1.0"
 

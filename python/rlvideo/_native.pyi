@@ -22,8 +22,11 @@ __all__ = [
     "EncoderError",
     "VideoWriter",
     "check_options",
+    "max_videos_encoding",
     "set_default_progress",
+    "set_max_videos_encoding",
     "simd_level",
+    "videos_encoding",
 ]
 
 class _WaitReporter(Protocol):
@@ -60,6 +63,26 @@ def check_options(fps: float = ..., **options: Unpack[EncoderOptions]) -> None:
     """Raise ``ValueError`` if ``VideoWriter(path, fps, **options)`` would reject them (naming
     the option, its range and the value), ``TypeError`` for an unknown or mistyped one."""
 
+def max_videos_encoding() -> int:
+    """How many videos may encode at once in this process before a new ``VideoWriter``
+    waits (see ``set_max_videos_encoding``). By default one per CPU this process may use, at
+    least 2, unless the ``RLVIDEO_MAX_VIDEOS_ENCODING`` environment variable sets it (a
+    ``ValueError`` if that is not a whole number >= 1)."""
+
+def set_max_videos_encoding(limit: int) -> None:
+    """Set, for the whole process and from now on, how many videos may encode at once.
+
+    A video counts from ``VideoWriter(...)`` until its file is complete. A new
+    ``VideoWriter`` waits (the GIL released; Ctrl-C raises ``KeyboardInterrupt``) while
+    ``limit`` videos are encoding and at least one of them is finishing (closed with
+    ``wait=False``, still encoding). It never waits for a video that is still open: only its
+    caller can end that one. Raises ``TypeError`` for a non-int, ``ValueError`` below 1.
+    """
+
+def videos_encoding() -> int:
+    """Videos of this process encoding right now: open ones and closed ones still
+    finishing."""
+
 def set_default_progress(factory: Callable[..., _WaitReporter]) -> None:
     """What ``progress=True`` reports long waits with: ``factory(what, already=seconds)``
     makes the reporter of one wait. ``rlvideo`` registers ``rlvideo._progress.WaitProgress``
@@ -92,7 +115,9 @@ class VideoWriter:
     that makes the shorter side at least 240 pixels. The default 1 keeps the frames' size.
 
     Raises ``OSError`` (with ``filename``) if the folder is missing or not writable, and
-    ``ValueError`` for a bad ``fps`` or option.
+    ``ValueError`` for a bad ``fps`` or option. Waits first, while this process has
+    ``max_videos_encoding()`` videos encoding and some of them are finishing
+    (``set_max_videos_encoding``).
     """
 
     def __new__(

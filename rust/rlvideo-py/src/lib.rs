@@ -30,6 +30,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<writer::PyVideoWriter>()?;
     m.add_function(wrap_pyfunction!(writer::check_options, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
+    m.add_function(wrap_pyfunction!(writer::max_videos_encoding, m)?)?;
+    m.add_function(wrap_pyfunction!(writer::set_max_videos_encoding, m)?)?;
+    m.add_function(wrap_pyfunction!(writer::videos_encoding, m)?)?;
     m.add_function(wrap_pyfunction!(progress::set_default_progress, m)?)?;
     m.add("EncoderError", m.py().get_type::<errors::EncoderError>())?;
     m.add("MAX_WIDTH", rlvideo::MAX_WIDTH)?;

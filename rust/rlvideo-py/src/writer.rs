@@ -5,8 +5,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use numpy::PyArrayMethods;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyBool, PyDict, PyInt, PyType};
 use rlvideo::{Summary, VideoWriter};
 
 use crate::errors::to_py;
@@ -72,9 +73,18 @@ impl PyVideoWriter {
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let options = crate::options::parse(py, fps, options)?;
-        let writer = py
-            .detach(|| VideoWriter::create(&path, fps, options))
-            .map_err(to_py)?;
+        // Waits in slices while the process's bound on videos encoding at once is reached,
+        // so Ctrl-C is honoured (nothing is created then).
+        let writer = loop {
+            let options = options.clone();
+            let created = py
+                .detach(|| VideoWriter::create_within(&path, fps, options, SIGNAL_CHECK_INTERVAL))
+                .map_err(to_py)?;
+            match created {
+                Some(writer) => break writer,
+                None => py.check_signals()?,
+            }
+        };
         Ok(PyVideoWriter {
             path,
             fps,
@@ -401,4 +411,37 @@ pub(crate) fn check_options(
 ) -> PyResult<()> {
     crate::options::parse(py, fps, options)?;
     Ok(())
+}
+
+/// How many videos may encode at once in this process before a new `VideoWriter` waits.
+#[pyfunction]
+pub(crate) fn max_videos_encoding() -> PyResult<usize> {
+    rlvideo::max_videos_encoding().map_err(to_py)
+}
+
+/// Set how many videos may encode at once in this process: an int, at least 1.
+#[pyfunction]
+pub(crate) fn set_max_videos_encoding(limit: &Bound<'_, PyAny>) -> PyResult<()> {
+    // `True` is an int to Python, but never meant as a count.
+    if limit.is_instance_of::<PyBool>() || !limit.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "max_videos_encoding must be an int, got {}",
+            limit.get_type().name()?
+        )));
+    }
+    let limit = match limit.extract::<usize>() {
+        Ok(limit) => limit,
+        Err(_) => {
+            return Err(PyValueError::new_err(format!(
+                "max_videos_encoding must be an int from 1 to 2**64 - 1, got {limit}"
+            )))
+        }
+    };
+    rlvideo::set_max_videos_encoding(limit).map_err(to_py)
+}
+
+/// Videos of this process encoding right now (open ones, and closed ones still finishing).
+#[pyfunction]
+pub(crate) fn videos_encoding() -> usize {
+    rlvideo::videos_encoding()
 }

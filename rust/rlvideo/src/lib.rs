@@ -10,6 +10,7 @@ mod encode;
 mod error;
 mod faststart;
 mod frame;
+mod in_flight;
 mod mux;
 mod obu;
 mod options;
@@ -29,6 +30,10 @@ pub use cpu::simd_level;
 pub use error::{Error, Result};
 pub use frame::{
     check_dimensions, FrameRef, PixelFormat, StridedExtent, MAX_HEIGHT, MAX_PIXELS, MAX_WIDTH,
+};
+pub use in_flight::{
+    default_max_videos_encoding, max_videos_encoding, set_max_videos_encoding, videos_encoding,
+    MAX_VIDEOS_ENCODING_VAR,
 };
 pub use options::{
     Chroma, EncoderOptions, IntOption, AUTO_SCALE_MIN_SIDE, DEFAULT_FASTSTART, DEFAULT_LOW_LATENCY,

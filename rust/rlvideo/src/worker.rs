@@ -14,6 +14,7 @@ use crate::budget::ByteBudget;
 use crate::encode::{EncodedPacket, Encoder, EncoderThreads};
 use crate::error::{Error, Result};
 use crate::frame::Packed;
+use crate::in_flight::Slot;
 use crate::mux::Mp4Muxer;
 use crate::options::EncoderOptions;
 use crate::pool::BufferPool;
@@ -62,6 +63,8 @@ pub(crate) struct Job {
     /// Frames muxed so far, for [`crate::VideoWriter::frames_encoded`].
     pub encoded: Arc<AtomicU64>,
     pub spare_buffers: Arc<BufferPool>,
+    /// The video's place in the process-wide count, given back once the file is final.
+    pub slot: Arc<Slot>,
     pub file: File,
     /// The file the samples are streamed into.
     pub temp_path: PathBuf,
@@ -77,6 +80,7 @@ pub(crate) struct Job {
 /// returned.
 pub(crate) fn run(job: Job) -> Result<Summary> {
     let budget = Arc::clone(&job.budget);
+    let slot = Arc::clone(&job.slot);
     let temp_path = job.temp_path.clone();
     let faststart_path = job.faststart_path.clone();
     let final_path = job.final_path.clone();
@@ -92,9 +96,12 @@ pub(crate) fn run(job: Job) -> Result<Summary> {
         Err(e) => Err(e),
     };
     let result = settle(outcome, &temp_path, faststart_path.as_deref(), &final_path);
-    // Last: wakes any producer blocked on the budget (nobody will take its frame now) and
-    // tells `VideoWriter::wait_finished` the file is final.
+    // Wakes any producer blocked on the budget (nobody will take its frame now) and tells
+    // `VideoWriter::wait_finished` the file is final.
     budget.close();
+    // Last, so that a video admitted in this one's place sees it finished; `finish` joins
+    // this thread, so once it returns the video no longer counts either.
+    slot.release();
     result
 }
 

@@ -13,6 +13,7 @@ use crossbeam_channel::Sender;
 use crate::budget::ByteBudget;
 use crate::error::{Error, Result};
 use crate::frame::{FrameRef, PackedFrame};
+use crate::in_flight::{self, Slot};
 use crate::options::EncoderOptions;
 use crate::pool::BufferPool;
 use crate::shared::{QueuedFrame, SharedFrame};
@@ -49,16 +50,63 @@ pub struct VideoWriter {
     spare_buffers: Arc<BufferPool>,
     budget: Arc<ByteBudget>,
     encoded: Arc<AtomicU64>,
+    /// This video's place among the process's videos encoding at once.
+    slot: Arc<Slot>,
     worker: Option<JoinHandle<Result<Summary>>>,
 }
 
 impl VideoWriter {
     /// Creates the temporary file next to `path` and starts the encoder thread.
     ///
+    /// Waits first while the process's bound on videos encoding at once is reached and some
+    /// of those videos are finishing ([`set_max_videos_encoding`](crate::set_max_videos_encoding));
+    /// never for videos still taking frames, so a thread that keeps several writers open
+    /// cannot wait for itself.
+    ///
     /// Fails with [`Error::Io`] if the folder does not exist or is not writable, or if
-    /// `path` is a directory, and with [`Error::InvalidOptions`] for a bad `fps` or option.
+    /// `path` is a directory, and with [`Error::InvalidOptions`] for a bad `fps` or option
+    /// (at once, without waiting).
     pub fn create(path: impl AsRef<Path>, fps: f64, options: EncoderOptions) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
+        let created = Self::create_waiting(path.as_ref(), fps, options, None)?;
+        created.ok_or_else(|| Error::Encoder("waited for a video slot without a timeout".into()))
+    }
+
+    /// Like [`create`](Self::create), but waits at most `timeout` for the bound on videos
+    /// encoding at once; `Ok(None)`, with nothing created, if it is still reached then.
+    /// Lets a caller wait in slices and stay responsive (to Ctrl-C, say).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use rlvideo::{EncoderOptions, VideoWriter};
+    ///
+    /// let path = std::env::temp_dir().join(format!("rlvideo-within-{}.mp4", std::process::id()));
+    /// let slice = Duration::from_millis(50);
+    /// let writer = loop {
+    ///     let options = EncoderOptions::default();
+    ///     if let Some(writer) = VideoWriter::create_within(&path, 30.0, options, slice)? {
+    ///         break writer;
+    ///     }
+    ///     // a moment to look at other things between slices: a stop request, a signal
+    /// };
+    /// assert_eq!(writer.finish()?.frames, 0);
+    /// # Ok::<(), rlvideo::Error>(())
+    /// ```
+    pub fn create_within(
+        path: impl AsRef<Path>,
+        fps: f64,
+        options: EncoderOptions,
+        timeout: Duration,
+    ) -> Result<Option<Self>> {
+        Self::create_waiting(path.as_ref(), fps, options, Some(timeout))
+    }
+
+    fn create_waiting(
+        path: &Path,
+        fps: f64,
+        options: EncoderOptions,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Self>> {
+        let path = path.to_path_buf();
         let rate = FrameRate::from_fps(fps)?;
         options.validate()?;
         let scale = options.scale;
@@ -70,6 +118,9 @@ impl VideoWriter {
             let source = refused.unwrap_or_else(|| std::io::ErrorKind::IsADirectory.into());
             return Err(Error::io("cannot create the video", &path, source));
         }
+        let Some(slot) = in_flight::admit(timeout)? else {
+            return Ok(None);
+        };
         let temp_path = temp_path_for(&path)?;
         // The faststart copy's name, taken now so that every failure path knows what to remove.
         let faststart_path = options
@@ -92,6 +143,7 @@ impl VideoWriter {
             budget: Arc::clone(&budget),
             encoded: Arc::clone(&encoded),
             spare_buffers: Arc::clone(&spare_buffers),
+            slot: Arc::clone(&slot),
             file,
             temp_path: temp_path.clone(),
             faststart_path,
@@ -106,7 +158,7 @@ impl VideoWriter {
                 let _ = std::fs::remove_file(&temp_path);
                 Error::Encoder(format!("cannot start the encoder thread: {e}"))
             })?;
-        Ok(VideoWriter {
+        Ok(Some(VideoWriter {
             path,
             frame_size: None,
             scale,
@@ -115,8 +167,9 @@ impl VideoWriter {
             spare_buffers,
             budget,
             encoded,
+            slot,
             worker: Some(worker),
-        })
+        }))
     }
 
     /// Copies `frame` and queues it for encoding. Blocks only while the queue holds
@@ -226,6 +279,7 @@ impl VideoWriter {
     /// ```
     pub fn end_input(&mut self) {
         self.queue = None;
+        self.slot.end_input();
     }
 
     /// True while `write` accepts frames (neither `end_input` nor a failure happened).
