@@ -1434,7 +1434,24 @@ fn inter_frame_rdo_mode_decision<T: Pixel>(
   let mut best_rank = None;
   if num_modes_rdo != sorted.len() {
     sorted.sort_by_key(|((_mode, _i), _mvs, satd)| *satd);
-    best_rank = sorted.first().map(|(_, _, satd)| *satd);
+    // With its chroma where the intra rank has it too (rt_decision.rs).
+    best_rank = sorted.first().map(|&((mode, i), mvs, rank)| {
+      if change.is_mixed()
+        && crate::rt_decision::chroma_ranked(fi, ts, bsize, tile_bo)
+      {
+        rank.saturating_add(crate::rt_decision::inter_chroma_satd(
+          fi,
+          ts,
+          bsize,
+          tile_bo,
+          mode,
+          ref_frames_set[i],
+          mvs,
+        ))
+      } else {
+        rank
+      }
+    });
   }
 
   sorted.iter().take(num_modes_rdo).for_each(
@@ -1599,10 +1616,17 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
     };
 
     modes[unranked..].sort_by_key(|&a| satds[a as usize]);
-    if inter_rank.is_some_and(|rank| {
-      !crate::rt_decision::intra_outranks(satds[modes[0] as usize], rank)
-    }) {
-      return best;
+    if let Some(rank) = inter_rank {
+      let mut intra_rank = satds[modes[0] as usize];
+      if crate::rt_decision::chroma_ranked(fi, ts, bsize, tile_bo) {
+        intra_rank =
+          intra_rank.saturating_add(crate::rt_decision::intra_chroma_satd(
+            fi, ts, bsize, tile_bo, modes[0],
+          ));
+      }
+      if !crate::rt_decision::intra_outranks(intra_rank, rank) {
+        return best;
+      }
     }
   }
 

@@ -19,12 +19,19 @@
 //! candidates cheaply and code one. These settings take the steps that
 //! measured cheapest in bytes; `RLVIDEO-DELTA.md` has the numbers.
 
+use crate::api::ChromaSampling;
+use crate::context::has_chroma;
+use crate::context::TileBlockOffset;
+use crate::dist::get_satd;
 use crate::encoder::FrameInvariants;
+use crate::frame::PlaneConfig;
 use crate::mc::MotionVector;
 use crate::me::get_mv_rate;
-use crate::predict::PredictionMode;
+use crate::partition::{get_intra_edges, BlockSize, RefType};
+use crate::predict::{IntraEdgeFilterParameters, IntraParam, PredictionMode};
 use crate::static_skip::BlockChange;
-use crate::util::Pixel;
+use crate::tiling::{Area, TileStateMut};
+use crate::util::{Aligned, Pixel};
 
 /// How `fast_inter_decision` ranks an inter candidate: its luma SATD plus
 /// an estimate of its mode and motion-vector bits, weighed with
@@ -104,23 +111,29 @@ pub(crate) fn intra_try<T: Pixel>(
 
 /// Whether a partly unchanged block's best intra mode (`intra_rank`, from
 /// [`intra_mode_cost`]) is worth coding against its best inter candidate
-/// (`inter_rank`, from [`inter_candidate_cost`]): it must rank a quarter
-/// better. At any better rank, intra won the full comparison where its
-/// prediction was only a little better and cost Pendulum's first 40
-/// frames 2.6% more bytes at 0.08 dB less; with the quarter, CarRacing
-/// keeps -5.7% of the -6.6% (Bjontegaard).
+/// (`inter_rank`, from [`inter_candidate_cost`]), both with their chroma
+/// SATD where [`chroma_ranked`]: it must rank a fifth better.
 ///
-/// The other way is wrong too, because both ranks are luma only: where a
-/// red 8x8 sprite crosses a gradient, the blocks it uncovers rank intra up
-/// to a quarter *worse* than copying LAST (its 4:2:0 chroma smear is what
-/// inter copies), rav1e's full RD picks intra there, and without it the
-/// trail is repeated until the next key frame
+/// Chroma, because luma alone ranked wrong where colour moved: where a red
+/// 8x8 sprite crosses a gradient, the blocks it uncovers ranked intra up
+/// to a quarter *worse* than copying LAST by luma (LAST's 4:2:0 chroma
+/// smear of the sprite is what inter copies), rav1e's full RD picked intra
+/// there, and without it the trail was repeated until the next key frame
 /// (`tests/test_faithful.py::test_a_sprite_that_stops_leaves_no_trail`,
-/// gradient: 33.8 dB against 42.1). Coding intra unless it ranks over a
-/// quarter worse fixes that (+2.7 dB) but costs Pendulum 2.5% and CartPole
-/// 0.5% more bytes, 2-5% more instructions: chroma belongs in both ranks.
+/// gradient: 34.9 dB against 38.9 without static skip; with chroma 41.6).
+///
+/// The margin keeps intra from winning where its prediction is only a
+/// little better: at any better rank Pendulum's first 40 frames cost
+/// 1.5% more bytes. Bjontegaard delta rate against the luma-only ranks
+/// and the quarter margin they had (quantizer 80-160, 1 thread), a fifth /
+/// a quarter: Pendulum 40 +0.2% / +0.1%, balanced CartPole 600 -0.3% /
+/// -0.5%, Breakout 600 0.0% / 0.0%, CarRacing 300 -1.1% / -0.9%, Pong 600
+/// 0.0% / 0.0%; but with a quarter Pong's worst 60 frames fell to 0.35 dB
+/// below the encode without static skip (0.29 with a fifth, as before;
+/// `test_no_ghosts_between_key_frames` allows 0.3). Instructions: see
+/// RLVIDEO-DELTA.md.
 pub(crate) fn intra_outranks(intra_rank: u32, inter_rank: u32) -> bool {
-  u64::from(intra_rank) * 4 < u64::from(inter_rank) * 3
+  u64::from(intra_rank) * 5 < u64::from(inter_rank) * 4
 }
 
 /// Whether `skip_ends_split` applies to a block that changed this much
@@ -132,4 +145,125 @@ pub(crate) fn skip_ends_split<T: Pixel>(
   fi: &FrameInvariants<T>, change: BlockChange,
 ) -> bool {
   fi.config.speed_settings.skip_ends_split && change == BlockChange::Changed
+}
+
+/// Whether the ranks of a partly unchanged block include its chroma: only
+/// when the block carries its own chroma block of at least 4x4 (4:2:0
+/// blocks under 8x8 share theirs with their neighbours).
+pub(crate) fn chroma_ranked<T: Pixel>(
+  fi: &FrameInvariants<T>, ts: &TileStateMut<'_, T>, bsize: BlockSize,
+  tile_bo: TileBlockOffset,
+) -> bool {
+  let PlaneConfig { xdec, ydec, .. } = ts.input.planes[1].cfg;
+  fi.config.speed_settings.fast_intra_decision
+    && fi.sequence.chroma_sampling != ChromaSampling::Cs400
+    && bsize >= BlockSize::BLOCK_8X8
+    && has_chroma(tile_bo, bsize, xdec, ydec, fi.sequence.chroma_sampling)
+}
+
+/// The SATD of both chroma planes of an inter candidate's prediction.
+pub(crate) fn inter_chroma_satd<T: Pixel>(
+  fi: &FrameInvariants<T>, ts: &mut TileStateMut<'_, T>, bsize: BlockSize,
+  tile_bo: TileBlockOffset, mode: PredictionMode, ref_frames: [RefType; 2],
+  mvs: [MotionVector; 2],
+) -> u32 {
+  let luma_tile_rect = ts.tile_rect();
+  let mut total = 0u32;
+  for p in 1..3 {
+    let rec = &mut ts.rec.planes[p];
+    let &PlaneConfig { xdec, ydec, .. } = rec.plane_cfg;
+    let plane_bsize = bsize.subsampled_size(xdec, ydec).unwrap();
+    let po = tile_bo.plane_offset(rec.plane_cfg);
+    let mut region =
+      rec.subregion_mut(Area::BlockStartingAt { bo: tile_bo.0 });
+    mode.predict_inter(
+      fi,
+      luma_tile_rect.decimated(xdec, ydec),
+      p,
+      po,
+      &mut region,
+      plane_bsize.width(),
+      plane_bsize.height(),
+      ref_frames,
+      mvs,
+      &mut ts.inter_compound_buffers,
+    );
+    let org = ts.input_tile.planes[p]
+      .subregion(Area::BlockStartingAt { bo: tile_bo.0 });
+    total = total.saturating_add(get_satd(
+      &org,
+      &region.as_const(),
+      plane_bsize.width(),
+      plane_bsize.height(),
+      fi.sequence.bit_depth,
+      fi.cpu_feature_level,
+    ));
+  }
+  total
+}
+
+/// The SATD of both chroma planes of an intra mode's prediction (chroma in
+/// the luma mode, as rav1e tries first), over the first chroma transform
+/// block as the luma rank measures the first luma one.
+pub(crate) fn intra_chroma_satd<T: Pixel>(
+  fi: &FrameInvariants<T>, ts: &mut TileStateMut<'_, T>, bsize: BlockSize,
+  tile_bo: TileBlockOffset, mode: PredictionMode,
+) -> u32 {
+  let luma_tile_rect = ts.tile_rect();
+  let mut total = 0u32;
+  for p in 1..3 {
+    let &PlaneConfig { xdec, ydec, .. } = ts.rec.planes[p].plane_cfg;
+    let tx_size = bsize.largest_chroma_tx_size(xdec, ydec);
+    let ief_params =
+      if mode.is_directional() && fi.sequence.enable_intra_edge_filter {
+        Some(IntraEdgeFilterParameters::new(
+          p,
+          ts.above_block_info(tile_bo, xdec, ydec),
+          ts.left_block_info(tile_bo, xdec, ydec),
+        ))
+      } else {
+        None
+      };
+    let rec = &mut ts.rec.planes[p];
+    let po = tile_bo.plane_offset(rec.plane_cfg);
+    let mut edge_buf = Aligned::uninit_array();
+    let edges = get_intra_edges(
+      &mut edge_buf,
+      &rec.as_const(),
+      tile_bo,
+      0,
+      0,
+      bsize,
+      po,
+      tx_size,
+      fi.sequence.bit_depth,
+      None,
+      fi.sequence.enable_intra_edge_filter,
+      IntraParam::None,
+    );
+    let mut region =
+      rec.subregion_mut(Area::BlockStartingAt { bo: tile_bo.0 });
+    mode.predict_intra(
+      luma_tile_rect.decimated(xdec, ydec),
+      &mut region,
+      tx_size,
+      fi.sequence.bit_depth,
+      &[0i16; 2],
+      IntraParam::None,
+      ief_params,
+      &edges,
+      fi.cpu_feature_level,
+    );
+    let org = ts.input_tile.planes[p]
+      .subregion(Area::BlockStartingAt { bo: tile_bo.0 });
+    total = total.saturating_add(get_satd(
+      &org,
+      &region.as_const(),
+      tx_size.width(),
+      tx_size.height(),
+      fi.sequence.bit_depth,
+      fi.cpu_feature_level,
+    ));
+  }
+  total
 }
