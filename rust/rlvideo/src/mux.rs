@@ -87,7 +87,7 @@ impl Mp4Muxer {
 
     /// Writes `moov`, patches the `mdat` size and syncs the file; returns the file's length.
     pub fn finish(mut self, dims: Dimensions, rate: FrameRate) -> Result<u64> {
-        let bytes = encode_moov(&self.moov(dims, rate, FTYP_LEN + MDAT_HEADER_LEN)?, dims)?;
+        let bytes = encode_moov(&self.moov(dims, rate, STREAMED_SAMPLES_AT)?, dims)?;
         self.write_all(&bytes)?;
         let total = FTYP_LEN + self.mdat_len + bytes.len() as u64;
         let path = self.path.clone();
@@ -127,7 +127,7 @@ impl Mp4Muxer {
             .out
             .into_inner()
             .map_err(|e| Error::io("cannot write the video", &path, e.into_error()))?;
-        let samples = FTYP_LEN + MDAT_HEADER_LEN..FTYP_LEN + self.mdat_len;
+        let samples = STREAMED_SAMPLES_AT..FTYP_LEN + self.mdat_len;
         faststart::assemble(&head, &streamed, samples, &mut out)
             .map_err(|e| Error::io("cannot write the video", &path, e))
     }
@@ -367,6 +367,9 @@ fn mdat_header(len: u64) -> [u8; MDAT_HEADER_LEN as usize] {
 
 /// Length of the `ftyp` box we write (8-byte header, brand, version, four brands).
 const FTYP_LEN: u64 = 8 + 4 + 4 + 4 * 4;
+
+/// Where the samples start in the streamed layout (`ftyp`, `mdat`, then `moov`).
+const STREAMED_SAMPLES_AT: u64 = FTYP_LEN + MDAT_HEADER_LEN;
 
 /// Where the 64-bit `mdat` size sits: after `ftyp` and the `mdat` box's first 8 bytes.
 const MDAT_SIZE_OFFSET: u64 = FTYP_LEN + 8;
