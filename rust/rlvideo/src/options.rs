@@ -227,11 +227,13 @@ pub const MEMORY_BUDGET: IntOption = IntOption {
     default: 128 << 20,
 };
 
-/// Niceness increment of the encoder threads; 0 (the caller's priority) by default: with
-/// the encoders at 10, the videos still encoding piled up while the env ran ahead (34
-/// pending in `tests/test_best_episodes.py` on a loaded machine, against a bound of 20),
-/// each holding its threads and queued frames, and there is no process-wide limit on them
-/// yet. docs/options.md has the measurement (8 recording processes on 2 cores).
+/// Niceness increment of the encoder threads; 0 (the caller's priority) by default. At 10
+/// the loop only ran ahead by piling up videos still encoding (34 at once in
+/// `tests/test_best_episodes.py` on a loaded machine); with the process-wide bound on videos
+/// encoding at once ([`crate::set_max_videos_encoding`]) it cannot, and then 10 bought
+/// nothing (8 recording processes on 2 cores: 216 env steps/s against 217) and cost a loop
+/// that waits on starved encoders when other programs load the machine (1.65x the time).
+/// docs/options.md has the measurements.
 pub const NICE: IntOption = IntOption {
     name: "nice",
     min: 0,
