@@ -198,7 +198,7 @@ def test_a_non_array_frame_stops_the_recording_with_a_warning(tmp_path):
     assert stream_info(tmp_path / "rl-video-episode-0.mp4")["frames"] == 3
 
 
-def test_a_non_uint8_frame_ends_the_video_with_a_warning_and_the_loop_goes_on(tmp_path):
+def test_a_bad_float_frame_ends_the_video_with_a_warning_and_the_loop_goes_on(tmp_path):
     class FloatRender(gym.Wrapper):
         calls = 0
 
@@ -213,7 +213,10 @@ def test_a_non_uint8_frame_ends_the_video_with_a_warning_and_the_loop_goes_on(tm
         episode_trigger=lambda e: True,
     )
     env.reset(seed=0)
-    with pytest.warns(UserWarning, match="Recording stopped: .*got an array of dtype float32"):
+    # A 0-255 render as float: refused (not clipped to white), naming the range found.
+    with pytest.warns(
+        UserWarning, match=r"Recording stopped: .*\[0, 1\]; got values from 0 to 255"
+    ):
         for _ in range(3):
             env.step(0)
     assert not env.recording

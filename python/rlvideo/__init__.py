@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rlvideo import _native, _progress
+from rlvideo._frames import as_frame
 from rlvideo._native import (
     DEFAULT_FPS,
     DEFAULT_MEMORY_BUDGET,
@@ -55,6 +56,7 @@ __all__ = [
     "EpisodeStats",
     "RecordVideo",
     "VideoWriter",
+    "as_frame",
     "capped_cubic_video_schedule",
     "check_options",
     "max_videos_encoding",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from rlvideo._frames import UINT8, as_frame, is_array_like
 from rlvideo._native import VideoWriter, check_options
 from rlvideo._selection import EpisodeStats
 
@@ -133,12 +134,18 @@ class VideoSeries:
         """Queues one frame (without copying it if ``copy`` is False). Returns False (after
         warning and stopping the recording) when the frame is not an image this video can
         take, as Gymnasium does for non-arrays."""
-        if not isinstance(frame, np.ndarray):
-            self.stop_with_warning(
-                "expected type of frame returned by render to be a numpy array, got instead "
-                f"{type(frame)}."
-            )
-            return False
+        if not (isinstance(frame, np.ndarray) and frame.dtype is UINT8):
+            if not is_array_like(frame):
+                self.stop_with_warning(
+                    "expected type of frame returned by render to be a numpy array, got instead "
+                    f"{type(frame)}."
+                )
+                return False
+            try:
+                frame = as_frame(frame)  # a tensor, float or bool render: see _frames
+            except (TypeError, ValueError) as error:
+                self.stop_with_warning(str(error))
+                return False
         if self.writer is None:
             path = os.path.join(self.video_folder, f"{self.video_name}.mp4")
             self.writer = VideoWriter(path, self.fps, **self.encoder_options)

@@ -14,7 +14,7 @@ from gymnasium.core import ActType, ObsType
 from gymnasium.vector import VectorEnv, VectorWrapper
 
 from rlvideo._env_select import Layout, SubEnvVideos, check_env_choice
-from rlvideo._frames import grid_shape, tile
+from rlvideo._frames import as_frame, grid_shape, tile
 from rlvideo._gymnasium import GymnasiumRecording, check_render_mode, our_constructor_args
 from rlvideo._selection import ScoreFunction
 from rlvideo._series import VideoCallback
@@ -239,6 +239,8 @@ class RecordVideo(
     def _tile(self, frames: Sequence[np.ndarray]) -> np.ndarray:
         """All frames in one picture, in the grid chosen at the first one. The grid buffer is
         reused: the frame made of it is copied by VideoWriter.write."""
+        if not isinstance(frames[0], np.ndarray):  # tensors: numpy views of them to tile
+            frames = [as_frame(frame) for frame in frames]
         if self.frame_rows == -1 or self.frame_cols == -1:
             h, w = frames[0].shape[:2]
             self.frame_rows, self.frame_cols = grid_shape(
