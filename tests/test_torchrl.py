@@ -1,0 +1,416 @@
+"""TorchRL's own ``torchrl.record.VideoRecorder`` and ``rlvideo.torchrl.VideoRecorder`` side by
+side in one ``Compose`` on the same env and rollout (so both see the very same calls): our
+file, decoded, holds the frames TorchRL's transform kept (its CSVLogger ``video_format="pt"``
+saves them as a tensor), as many, of the same size, PSNR >= 40 dB, under the name TorchRL's
+logger gives its own file. Also: the W&B, MLflow and TensorBoard hand-over, bad input, and
+``import rlvideo`` never importing torch or TorchRL."""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# scripts/test.sh installs TorchRL (scripts/setup.sh) and sets RLVIDEO_REQUIRE_TORCHRL: there
+# these tests must run, not skip.
+if not os.environ.get("RLVIDEO_REQUIRE_TORCHRL"):
+    pytest.importorskip("torchrl")
+
+import torch
+from tensordict import TensorDict
+from torchrl.envs import Compose, GymEnv, SerialEnv, TransformedEnv
+from torchrl.record import CSVLogger
+from torchrl.record import VideoRecorder as TorchRLRecorder
+from torchrl.record.loggers import mlflow as torchrl_mlflow
+from torchrl.record.loggers.mlflow import MLFlowLogger
+from torchrl.record.loggers.tensorboard import TensorboardLogger
+
+from rlvideo.torchrl import VideoRecorder
+from tests.helpers import decode, psnr, stream_info
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cartpole(batch: int = 0) -> GymEnv | SerialEnv:
+    def make() -> GymEnv:
+        return GymEnv("CartPole-v1", from_pixels=True, pixels_only=False)
+
+    return SerialEnv(batch, make) if batch else make()
+
+
+class Pair:
+    """TorchRL's recorder and ours, with the same arguments, in one Compose on `base`."""
+
+    def __init__(self, base, tmp_path: Path, **kwargs) -> None:
+        self.theirs_logger = CSVLogger("theirs", log_dir=str(tmp_path), video_format="pt")
+        self.ours_logger = CSVLogger("ours", log_dir=str(tmp_path))
+        self.theirs = TorchRLRecorder(self.theirs_logger, "run", **kwargs)
+        self.ours = VideoRecorder(self.ours_logger, "run", **kwargs)
+        self.env = TransformedEnv(base, Compose(self.theirs, self.ours))
+        self.env.set_seed(0)
+        torch.manual_seed(0)
+
+    def dump(self, **kwargs) -> None:
+        self.env.transform.dump(**kwargs)
+
+    def videos(self, which: str) -> list[str]:
+        return sorted(os.listdir(os.path.join(self.__dict__[f"{which}_logger"].experiment.log_dir,
+                                              "videos")))  # fmt: skip
+
+    def compare(self, name: str) -> list[np.ndarray]:
+        """Our video `name` against TorchRL's: frame count, size, pixels. Returns TorchRL's
+        frames, (T, H, W, C)."""
+        folder = Path(self.ours_logger.experiment.log_dir) / "videos"
+        kept = torch.load(Path(self.theirs_logger.experiment.log_dir) / "videos" / f"{name}.pt")
+        assert kept.ndim == 5 and kept.shape[0] == 1, kept.shape  # (1, T, C, H, W)
+        expected = kept[0].permute(0, 2, 3, 1).expand(-1, -1, -1, 3).numpy()
+        ours = decode(folder / f"{name}.mp4")
+        assert len(ours) == len(expected)
+        assert ours[0].shape == expected[0].shape
+        assert min(psnr(a, b) for a, b in zip(expected, ours)) >= 40
+        return list(expected)
+
+
+def test_a_rollout_records_the_frames_torchrl_keeps_under_its_file_name(tmp_path):
+    pair = Pair(cartpole(), tmp_path)
+    pair.env.rollout(15, break_when_any_done=False)
+    assert pair.ours.skip == pair.theirs.skip == 2  # a single parent env: every 2nd call
+    pair.dump()
+    assert pair.videos("ours") == ["run_0.mp4"] and pair.videos("theirs") == ["run_0.pt"]
+    frames = pair.compare("run_0")
+    assert len(frames) == 8  # the reset and 15 steps: 16 calls, every 2nd recorded
+    info = stream_info(tmp_path / "ours" / "videos" / "run_0.mp4")
+    assert info["rate"] == 30 and (info["width"], info["height"]) == (600, 400)  # CSV's fps
+
+
+def test_dump_twice_with_suffix_and_step_and_an_empty_dump(tmp_path):
+    pair = Pair(cartpole(), tmp_path, skip=3, fps=15)
+    pair.env.rollout(10, break_when_any_done=False)
+    pair.dump()
+    pair.dump()  # nothing recorded since: no file, but the counter moves on, as in TorchRL
+    pair.env.rollout(7, break_when_any_done=False)
+    pair.dump(suffix="eval")
+    pair.env.rollout(5, break_when_any_done=False)
+    pair.dump(step=42)
+    assert pair.videos("ours") == ["run_0.mp4", "run_42.mp4", "run_eval_2.mp4"]
+    assert pair.videos("theirs") == ["run_0.pt", "run_42.pt", "run_eval_2.pt"]
+    assert [len(pair.compare(n)) for n in ("run_0", "run_eval_2", "run_42")] == [3, 2, 2]
+    assert pair.ours.iter == pair.theirs.iter == 4
+    assert stream_info(tmp_path / "ours" / "videos" / "run_0.mp4")["rate"] == 15
+
+
+@pytest.mark.parametrize("size", [128, 450])  # inside the frame, and wider than its 400 rows
+def test_center_crop(tmp_path, size):
+    pytest.importorskip("torchvision")  # TorchRL's crop needs it; ours does not
+    pair = Pair(cartpole(), tmp_path, center_crop=size, skip=1)
+    pair.env.rollout(4, break_when_any_done=False)
+    pair.dump()
+    frames = pair.compare("run_0")
+    assert frames[0].shape == (size, size, 3)
+
+
+@pytest.mark.parametrize("batch", [2, 3])  # 3: a 2x2 grid with a black cell
+def test_a_batched_env_is_one_grid(tmp_path, batch):
+    pair = Pair(cartpole(batch), tmp_path)
+    assert pair.ours.make_grid and pair.ours.skip == 1  # TorchRL's defaults for a batched env
+    pair.env.rollout(4, break_when_any_done=False)
+    pair.dump()
+    frames = pair.compare("run_0")
+    cols = math.ceil(math.sqrt(batch))
+    assert frames[0].shape == (400 * math.ceil(batch / cols), 600 * cols, 3)
+    assert len(frames) == 5
+    if batch == 3:
+        assert not frames[0][400:, 600:].any()
+
+
+def test_a_batch_without_grid_is_recorded_frame_after_frame(tmp_path):
+    pair = Pair(cartpole(2), tmp_path, make_grid=False, max_frames=7)
+    pair.env.rollout(5, break_when_any_done=False)
+    pair.dump()
+    frames = pair.compare("run_0")
+    assert len(frames) == 7  # 6 calls x 2 sub-envs, cut at max_frames as TorchRL cuts
+
+
+def standalone(pixels: torch.Tensor, tmp_path: Path, **kwargs) -> tuple[list, list]:
+    """TorchRL's and our recorder called on a batch of data (no env), each dumped."""
+    theirs_logger = CSVLogger("theirs", log_dir=str(tmp_path), video_format="pt")
+    theirs = TorchRLRecorder(theirs_logger, "data", **kwargs)
+    ours = VideoRecorder(CSVLogger("ours", log_dir=str(tmp_path)), "data", **kwargs)
+    for recorder in (theirs, ours):
+        out = recorder(TensorDict({"pixels": pixels}, []))
+        assert out["pixels"] is pixels  # the data passes unchanged
+        recorder.dump()
+    kept = torch.load(tmp_path / "theirs" / "videos" / "data_0.pt")[0]
+    expected = list(kept.permute(0, 2, 3, 1).expand(-1, -1, -1, 3).numpy())
+    return expected, decode(tmp_path / "ours" / "videos" / "data_0.mp4")
+
+
+@pytest.mark.parametrize("layout", ["TCHW", "THWC", "T1HW"])
+def test_a_batch_of_data_in_either_channel_order(tmp_path, cartpole_frames, layout):
+    frames = torch.from_numpy(np.stack(cartpole_frames[:6]))  # (T, H, W, 3)
+    if layout == "TCHW":
+        frames = frames.permute(0, 3, 1, 2)
+    elif layout == "T1HW":
+        frames = frames[..., 1].unsqueeze(1)  # one gray channel, channels first
+    expected, ours = standalone(frames, tmp_path)
+    assert len(ours) == len(expected) == 6
+    assert ours[0].shape == expected[0].shape == (400, 600, 3)
+    assert min(psnr(a, b) for a, b in zip(expected, ours)) >= 40
+
+
+def test_float_pixels_in_0_1_are_scaled_not_truncated(tmp_path, cartpole_frames):
+    # Differs on purpose: TorchRL's .to(torch.uint8) truncates [0, 1] floats to a black video.
+    frames = torch.from_numpy(np.stack(cartpole_frames[:3])).float() / 255
+    expected, ours = standalone(frames, tmp_path)
+    assert max(int(frame.max()) for frame in expected) <= 1
+    assert min(psnr(a, b) for a, b in zip(cartpole_frames[:3], ours)) >= 40
+
+
+def test_dump_on_done_dumps_each_episode(tmp_path):
+    pair = Pair(cartpole(), tmp_path, dump_on_done=True, skip=1)
+    pair.env.rollout(30, break_when_any_done=False)
+    assert pair.videos("theirs") == ["run_0.pt", "run_1.pt"]  # (seed 0: episodes of 14, 10)
+    assert pair.videos("ours") == [n.replace(".pt", ".mp4") for n in pair.videos("theirs")]
+    for name in pair.videos("theirs"):
+        pair.compare(name[: -len(".pt")])
+
+
+def test_close_drops_a_video_not_dumped(tmp_path):
+    pair = Pair(cartpole(), tmp_path)
+    pair.env.rollout(6, break_when_any_done=False)
+    staged = pair.ours._series.video_name
+    assert staged is not None
+    pair.env.close()
+    assert pair.videos("ours") == []
+    assert not [n for n in os.listdir(tempfile.gettempdir()) if staged in n]
+
+
+def test_a_recorder_dropped_without_dump_leaves_no_file(cartpole_frames):
+    recorder = VideoRecorder(None, "dropped", video_folder=tempfile.mkdtemp())
+    recorder(TensorDict({"pixels": torch.from_numpy(cartpole_frames[0])}, []))
+    staged = recorder._series.video_name
+    assert staged is not None
+    del recorder
+    gc.collect()
+    assert not [n for n in os.listdir(tempfile.gettempdir()) if staged in n]
+
+
+@pytest.mark.parametrize(
+    ("pixels", "error", "match"),
+    [
+        (torch.zeros(8, 8, 4, dtype=torch.uint8), ValueError, r"shape \(8, 8, 4\)"),
+        (torch.zeros(8, dtype=torch.uint8), ValueError, "pixels must be shaped"),
+        (torch.zeros(8, 8, 3, dtype=torch.int64), TypeError, "int64"),
+        (torch.full((8, 8, 3), 200.0), ValueError, "divide by 255"),
+    ],
+)
+def test_bad_pixels_raise_naming_what_came(pixels, error, match, tmp_path):
+    recorder = VideoRecorder(None, "bad", video_folder=tmp_path)
+    with pytest.raises(error, match=match):
+        recorder(TensorDict({"pixels": pixels}, []))
+
+
+def test_a_frame_of_another_size_raises(tmp_path):
+    recorder = VideoRecorder(None, "sizes", video_folder=tmp_path)
+    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+    with pytest.raises(ValueError, match=r"first had \(16, 16, 3\), this one \(16, 24, 3\)"):
+        recorder(TensorDict({"pixels": torch.zeros(16, 24, 3, dtype=torch.uint8)}, []))
+    recorder.dump()  # the frames before the bad one make a video
+    assert [len(decode(tmp_path / "sizes_0.mp4"))] == [1]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"skip": 0}, ValueError, "skip must be a positive integer"),
+        ({"max_frames": 0}, ValueError, "max_frames must be a positive integer"),
+        ({"center_crop": 1.5}, TypeError, "center_crop must be an int"),
+        ({"quantizer": 300}, ValueError, "quantizer must be between 0 and 255"),
+        ({"video_codec": "libx264"}, TypeError, "video_codec: options of TorchRL's own"),
+        ({"tag": None}, TypeError, "tag must be a str"),
+        ({"tag": "../up"}, ValueError, "tag must name a file inside"),
+        ({"logger": object()}, TypeError, "got builtins.object"),
+        ({"video_folder": "elsewhere"}, ValueError, "video_folder is for logger=None"),
+    ],
+)
+def test_bad_arguments_raise_at_construction(tmp_path, kwargs, error, match):
+    arguments = {"logger": CSVLogger("exp", log_dir=str(tmp_path)), "tag": "run", **kwargs}
+    with pytest.raises(error, match=match):
+        VideoRecorder(**arguments)
+
+
+def test_without_a_logger_or_folder_nothing_is_encoded(tmp_path):
+    recorder = VideoRecorder(None, None)
+    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+    assert recorder._series.writer is None
+    recorder.dump()
+    assert recorder.iter == 1
+    with pytest.raises(NotImplementedError, match="keeps no frames"):
+        recorder.to_animation()
+
+
+def test_video_folder_with_a_nested_tag_and_on_video_saved(tmp_path, cartpole_frames):
+    saved: list[str] = []
+    recorder = VideoRecorder(None, "eval/video", video_folder=tmp_path, on_video_saved=saved.append)
+    for frame in cartpole_frames[:3]:
+        recorder(TensorDict({"pixels": torch.from_numpy(frame)}, []))
+    recorder.dump(step=5)
+    assert saved == [str(tmp_path / "eval" / "video_5.mp4")]
+    assert len(decode(saved[0])) == 3
+
+
+def test_mlflow_gets_the_artifact_torchrl_would_name(tmp_path, monkeypatch, cartpole_frames):
+    # mlflow itself is not installed in CI (a large install): a stand-in records the calls
+    # TorchRL's MLFlowLogger and our hand-over make, and copies each artifact.
+    calls: list[tuple] = []
+
+    def log_artifact(path: str, artifact_path: str) -> None:
+        target = tmp_path / "artifacts" / artifact_path / os.path.basename(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(Path(path).read_bytes())
+        calls.append(("log_artifact", os.path.basename(path), artifact_path))
+
+    mlflow = types.SimpleNamespace(
+        set_tracking_uri=lambda uri: None,
+        get_experiment_by_name=lambda name: None,
+        create_experiment=lambda **kwargs: "7",
+        start_run=lambda experiment_id: "run",
+        set_experiment=lambda experiment_id: calls.append(("set_experiment", experiment_id)),
+        log_artifact=log_artifact,
+    )
+    monkeypatch.setitem(sys.modules, "mlflow", mlflow)
+    monkeypatch.setattr(torchrl_mlflow, "_has_mlflow", True)
+    logger = MLFlowLogger("exp", tracking_uri="sqlite:///unused.db")
+    recorder = VideoRecorder(logger, "run")
+    for _ in range(2):
+        for frame in cartpole_frames[:4]:
+            recorder(TensorDict({"pixels": torch.from_numpy(frame)}, []))
+        recorder.dump()
+    assert calls == [
+        ("set_experiment", "7"),
+        ("log_artifact", "run.mp4", "videos"),  # TorchRL's name at step 0
+        ("set_experiment", "7"),
+        ("log_artifact", "run_step_0001.mp4", "videos"),
+    ]
+    assert logger.video_log_counter == 2
+    assert len(decode(tmp_path / "artifacts" / "videos" / "run_step_0001.mp4")) == 4
+
+
+def test_tensorboard_gets_the_file_beside_its_events_and_a_text_naming_it(tmp_path):
+    # tensorboard is not installed in CI: TorchRL's logger around a stand-in SummaryWriter.
+    texts: list[tuple] = []
+    writer = types.SimpleNamespace(
+        log_dir=str(tmp_path / "tb" / "exp"),
+        add_text=lambda tag, text, step: texts.append((tag, text, step)),
+    )
+    logger = TensorboardLogger.__new__(TensorboardLogger)
+    logger.experiment = writer
+    recorder = VideoRecorder(logger, "run")
+    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+    recorder.dump()
+    path = tmp_path / "tb" / "exp" / "videos" / "run_0.mp4"
+    assert len(decode(path)) == 1
+    assert texts == [("run", f"MP4 video (TensorBoard cannot play it): {path}", 0)]
+
+
+WANDB_SCRIPT = """
+import json, os, sys
+from torchrl.envs import Compose, GymEnv, TransformedEnv
+from torchrl.record import VideoRecorder as TorchRLRecorder
+from torchrl.record.loggers.wandb import WandbLogger
+from rlvideo.torchrl import VideoRecorder
+
+logger = WandbLogger("exp", offline=True, save_dir=sys.argv[1], log_env_packages=False)
+env = TransformedEnv(GymEnv("CartPole-v1", from_pixels=True, pixels_only=False),
+                     Compose(TorchRLRecorder(logger, "theirs"), VideoRecorder(logger, "ours")))
+env.set_seed(0)
+for _ in range(2):
+    env.rollout(8, break_when_any_done=False)
+    env.transform.dump()
+media = os.path.join(logger.experiment.dir, "media", "videos")
+logger.experiment.finish()
+print(json.dumps({"media": media, "left": os.listdir(os.environ["TMPDIR"])}))
+"""
+
+
+def test_wandb_offline_logs_our_file_as_torchrl_logs_its_video(tmp_path):
+    if not os.environ.get("RLVIDEO_REQUIRE_WANDB"):
+        pytest.importorskip("wandb")
+    pytest.importorskip("moviepy")  # TorchRL's WandbLogger encodes its videos with it
+    staging = tmp_path / "tmp"
+    staging.mkdir()
+    env = {
+        **os.environ,
+        "WANDB_SILENT": "true",
+        "WANDB_DIR": str(tmp_path),
+        "WANDB_CONFIG_DIR": str(tmp_path / "config"),
+        "WANDB_CACHE_DIR": str(tmp_path / "cache"),
+        "TMPDIR": str(staging),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "python"), os.environ.get("PYTHONPATH", "")]),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(WANDB_SCRIPT), str(tmp_path)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout.splitlines()[-1])
+    assert not [n for n in out["left"] if n.startswith(".rlvideo-torchrl")]  # temporary files gone
+    media = sorted(Path(out["media"]).iterdir())
+    # wandb names media {key}_{its step}_{hash}.mp4: each dump logs both tags.
+    ours = [p for p in media if p.name.startswith("ours_")]
+    theirs = [p for p in media if p.name.startswith("theirs_")]
+    assert len(ours) == len(theirs) == 2, media
+    for mine, torchrl_s in zip(ours, theirs):
+        info, reference_info = stream_info(mine), stream_info(torchrl_s)
+        assert info["decoder"] == "libdav1d"
+        assert info["rate"] == reference_info["rate"] == 32  # WandbLogger's video_fps
+        decoded, reference = decode(mine), decode(torchrl_s)  # theirs: H.264 from moviepy
+        assert len(decoded) == len(reference) == 4  # the 2nd, 4th, ... of the reset + 8 steps
+        assert decoded[0].shape == reference[0].shape
+        assert min(psnr(a, b) for a, b in zip(decoded, reference)) >= 30  # both lossy
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_import_rlvideo_imports_neither_torchrl_nor_torch():
+    done = run_python(
+        """
+        import sys
+        import rlvideo, rlvideo.vector, rlvideo.record_video, rlvideo.notebook, rlvideo.saving
+        frameworks = ("torchrl", "tensordict", "torch")
+        print(sorted(m for m in sys.modules if m.split(".")[0] in frameworks))
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_torchrl_the_error_names_the_extra():
+    done = run_python(
+        """
+        import sys
+        sys.modules["torch"] = None  # as if it were not installed (TorchRL needs it)
+        import rlvideo
+        try:
+            import rlvideo.torchrl
+        except ImportError as error:
+            print(error)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'rlvideo[torchrl]'" in done.stdout, done.stdout
