@@ -28,6 +28,14 @@ if [ "$extras" = test ]; then
     # about 55 s. Installed first, the `test` extra then finds stable-baselines3 already there.
     .venv/bin/python -m pip install -q uv
     .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode "stable-baselines3>=2.9"
+    # TorchRL (tests/test_torchrl.py runs rlvideo.torchrl against its VideoRecorder) and
+    # torchvision (TorchRL's center_crop needs it), resolved against the torch and Gymnasium
+    # just installed: pinned to them, so neither is upgraded nor downgraded.
+    pins=$(.venv/bin/python -c "from importlib.metadata import version as v
+print(f'torch=={v(\"torch\")} gymnasium=={v(\"gymnasium\")}')")
+    # shellcheck disable=SC2086  # two words: the pins
+    .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode \
+        "torchrl>=0.14.1" "tensordict>=0.14.3" "torchvision>=0.29" $pins
 
     # The tests run against the release artifact itself: the manylinux2014 wheel built from
     # the sdist (scripts/build_wheel.sh), which scripts/check_wheel.sh also installs without

@@ -76,11 +76,12 @@ trap 'rm -rf "$fault_dir"' EXIT
 .venv/bin/python -m pip install -q --no-deps --target "$fault_dir/site" "$fault_dir"/wheel/*.whl
 
 step "pytest"
-# setup.sh installed chromium, wandb (the test extra) and the release wheel, the fault build
-# exists and this machine can mount a tmpfs in a private namespace: those tests must run, not
-# skip.
+# setup.sh installed chromium, wandb (the test extra), TorchRL and the release wheel, the fault
+# build exists and this machine can mount a tmpfs in a private namespace: those tests must run,
+# not skip.
 RLVIDEO_REQUIRE_CHROMIUM=1 RLVIDEO_REQUIRE_FAULT_BUILD=1 RLVIDEO_FAULT_SITE="$fault_dir/site" \
     RLVIDEO_REQUIRE_PRIVATE_MOUNT=1 RLVIDEO_REQUIRE_WANDB=1 RLVIDEO_REQUIRE_WHEEL=1 \
+    RLVIDEO_REQUIRE_TORCHRL=1 \
     .venv/bin/python -m pytest tests -q --durations=12 "$@"
 
 step "benchmarks in quick mode (a broken suite fails here; the numbers mean nothing)"
