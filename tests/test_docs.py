@@ -104,6 +104,7 @@ def test_api_reference_renders_the_python_and_native_api(site: Path) -> None:
         "rlvideo.RecordVideo",
         "rlvideo.vector.RecordVideo",
         "rlvideo.sb3.VecVideoRecorder",
+        "rlvideo.torchrl.VideoRecorder",
         "rlvideo.notebook.show_videos",
         "rlvideo.VideoWriter",
         "rlvideo.VideoWriter.write",

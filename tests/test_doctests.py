@@ -30,6 +30,7 @@ WITH_EXAMPLES = {
     "rlvideo.saving",
     "rlvideo.sb3",
     "rlvideo.schedules",
+    "rlvideo.torchrl",
     "rlvideo.vector",
 }
 
@@ -50,6 +51,8 @@ def test_every_module_with_examples_is_listed() -> None:
 def test_docstring_examples_run(name: str, tmp_path: Path, monkeypatch, capsys) -> None:
     if name == "rlvideo.sb3" and importlib.util.find_spec("stable_baselines3") is None:
         pytest.skip("Stable-Baselines3 is not installed")
+    if name == "rlvideo.torchrl" and importlib.util.find_spec("torchrl") is None:
+        pytest.skip("TorchRL is not installed")
     monkeypatch.chdir(tmp_path)
     module = importlib.import_module(name)
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

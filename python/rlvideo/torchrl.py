@@ -76,16 +76,15 @@ class VideoRecorder(ObservationTransform):
       is recorded (TorchRL's recorder throws the frames away at ``dump()``).
 
     Example (TorchRL's own, with one import changed):
-        >>> import tempfile
         >>> from torchrl.envs import GymEnv, TransformedEnv
         >>> from torchrl.record import CSVLogger
         >>> from rlvideo.torchrl import VideoRecorder
-        >>> logger = CSVLogger(exp_name="cartpole", log_dir=tempfile.mkdtemp())
+        >>> logger = CSVLogger(exp_name="cartpole", log_dir="logs")
         >>> env = TransformedEnv(GymEnv("CartPole-v1", from_pixels=True, pixels_only=False),
         ...                      VideoRecorder(logger=logger, tag="run_video"))
         >>> _ = env.rollout(10)
         >>> env.transform.dump()
-        >>> sorted(os.listdir(os.path.join(logger.experiment.log_dir, "videos")))
+        >>> os.listdir("logs/cartpole/videos")
         ['run_video_0.mp4']
 
     Args:
