@@ -416,3 +416,16 @@ def test_without_torchrl_the_error_names_the_extra():
     )
     assert done.returncode == 0, done.stderr
     assert "pip install 'rlvideo[torchrl]'" in done.stdout, done.stdout
+
+
+def test_a_video_folder_that_is_the_temporary_folder_keeps_the_file():
+    # Videos are staged there too: the staged file is deleted, the delivered one is not.
+    tag = f"kept-{os.getpid()}"
+    recorder = VideoRecorder(None, tag, video_folder=tempfile.gettempdir())
+    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+    recorder.dump()
+    path = Path(tempfile.gettempdir()) / f"{tag}_0.mp4"
+    try:
+        assert len(decode(path)) == 1
+    finally:
+        path.unlink(missing_ok=True)

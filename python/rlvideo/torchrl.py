@@ -318,18 +318,18 @@ class VideoRecorder(ObservationTransform):
         )
 
 
-def _hand_over(recorder: VideoRecorder | None, path: str) -> None:
-    """The complete video at `path` (a temporary file) to the recorder's logger; deleted
+def _hand_over(recorder: VideoRecorder | None, staged: str) -> None:
+    """The complete video at `staged` (a temporary file) to the recorder's logger; deleted
     when not dumped or when the logger keeps its own copy."""
     try:
         if recorder is not None and recorder._dump_to is not None:
             assert recorder._deliver is not None  # nothing is recorded without
-            path = recorder._deliver(path, *recorder._dump_to)
+            path = recorder._deliver(staged, *recorder._dump_to)
             if recorder.on_video_saved is not None:
                 recorder.on_video_saved(path)
     finally:
-        if os.path.dirname(path) == tempfile.gettempdir() and os.path.exists(path):
-            os.remove(path)
+        if os.path.exists(staged):  # (moved away by CSV, TensorBoard and video_folder)
+            os.remove(staged)
 
 
 def _discard(series: VideoSeries) -> None:
