@@ -157,15 +157,17 @@ def standalone(pixels: torch.Tensor, tmp_path: Path, **kwargs) -> tuple[list, li
     return expected, decode(tmp_path / "ours" / "videos" / "data_0.mp4")
 
 
-@pytest.mark.parametrize("layout", ["TCHW", "THWC", "T1HW"])
+@pytest.mark.parametrize("layout", ["TCHW", "THWC", "T1HW", "HW"])
 def test_a_batch_of_data_in_either_channel_order(tmp_path, cartpole_frames, layout):
     frames = torch.from_numpy(np.stack(cartpole_frames[:6]))  # (T, H, W, 3)
     if layout == "TCHW":
         frames = frames.permute(0, 3, 1, 2)
     elif layout == "T1HW":
         frames = frames[..., 1].unsqueeze(1)  # one gray channel, channels first
+    elif layout == "HW":
+        frames = frames[0, ..., 1]  # one gray frame
     expected, ours = standalone(frames, tmp_path)
-    assert len(ours) == len(expected) == 6
+    assert len(ours) == len(expected) == (1 if layout == "HW" else 6)
     assert ours[0].shape == expected[0].shape == (400, 600, 3)
     assert min(psnr(a, b) for a, b in zip(expected, ours)) >= 40
 
