@@ -10,6 +10,7 @@ Every ratio compares numbers from the same run (see scripts/bench.sh).
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,6 +157,77 @@ def training_loop(r: Results) -> Iterator[str]:
                 "s",
                 "(info)",
             )
+
+
+PPO_TEST = "test_ppo_training"
+PPO_BASE = "not recorded"
+PPO_GYM = "gymnasium RecordVideo, every 10th episode"
+PPO_OURS = (
+    ("rlvideo RecordVideo keep_best=3, every episode", "keep_best=3 of every episode", "<= 0.5x"),
+    ("rlvideo RecordVideo, every 10th episode", "every 10th episode", "(info)"),
+    (
+        "rlvideo RecordVideo frame_stride=2, every 10th episode",
+        "every 10th, frame_stride=2",
+        "(info)",
+    ),
+)
+
+
+def _ppo_medians(r: Results) -> tuple[dict[str, dict[str, float]], int, int]:
+    """Each setup's median of every extra_info number over the rounds, the rounds, and the
+    timesteps of test_ppo_training."""
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for row in r.rows:
+        if row["name"].split("[")[0] == PPO_TEST:
+            runs.setdefault(row["extra_info"]["setup"], []).append(row["extra_info"])
+    medians = {
+        setup: {
+            key: statistics.median(run[key] for run in found)
+            for key in found[0]
+            if isinstance(found[0][key], (int, float))
+        }
+        for setup, found in runs.items()
+    }
+    rounds = max((len(found) for found in runs.values()), default=0)
+    timesteps = next(iter(runs.values()))[0]["timesteps"] if runs else 0
+    return medians, rounds, timesteps
+
+
+def ppo_training(r: Results) -> Iterator[str]:
+    """Issue 24: wall time recording adds to real training (SB3 PPO), ours against
+    Gymnasium's every 10th episode."""
+    medians, rounds, timesteps = _ppo_medians(r)
+    if PPO_BASE not in medians or PPO_GYM not in medians:
+        return
+    base = medians[PPO_BASE]["wall_seconds"]
+    gym = medians[PPO_GYM]["wall_seconds"] - base
+    for setup, label, target in PPO_OURS:
+        if setup in medians:
+            yield _ratio_row(
+                f"SB3 PPO training, {timesteps:,} timesteps: wall time added by recording, "
+                f"rlvideo {label} vs Gymnasium every 10th episode (median of {rounds})",
+                medians[setup]["wall_seconds"] - base,
+                gym,
+                "s",
+                target,
+            )
+
+
+def ppo_training_detail(r: Results) -> Iterator[str]:
+    """Every setup of the PPO benchmark: medians over the rounds."""
+    medians, _, _ = _ppo_medians(r)
+    if PPO_BASE not in medians:
+        return
+    base = medians[PPO_BASE]["wall_seconds"]
+    yield "| setup | wall s | added s | added | CPU s | close() s | episodes | videos |"
+    yield "|---|---|---|---|---|---|---|---|"
+    for setup, m in medians.items():
+        added = m["wall_seconds"] - base
+        yield (
+            f"| {setup} | {m['wall_seconds']:.2f} | {added:+.2f} | {added / base:+.0%} | "
+            f"{m['cpu_seconds']:.1f} | {m['close_seconds']:.2f} | {m['episodes']:.0f} | "
+            f"{m['videos']:.0f} |"
+        )
 
 
 def memory(r: Results) -> Iterator[str]:
@@ -321,6 +393,7 @@ def tables(r: Results) -> Iterator[str]:
         throughput,
         encoder_cpu,
         training_loop,
+        ppo_training,
         memory,
         compression,
         wrapper_overhead,
@@ -328,7 +401,16 @@ def tables(r: Results) -> Iterator[str]:
         yield from section(r)
     cpu_title = "Encoder CPU, one thread, 300 frames per clip (least CPU of 3 rounds):"
     curve_title = "Speed x quantizer curve (300 CartPole frames, 600x400, 2 threads):"
-    for title, table in ((cpu_title, encoder_cpu_detail), (curve_title, sweep)):
+    _, rounds, timesteps = _ppo_medians(r)
+    ppo_title = (
+        f"SB3 PPO on CartPole-v1, {timesteps:,} timesteps (medians of {rounds} rounds; "
+        "added = wall time above the run not recorded):"
+    )
+    for title, table in (
+        (cpu_title, encoder_cpu_detail),
+        (curve_title, sweep),
+        (ppo_title, ppo_training_detail),
+    ):
         lines = list(table(r))
         if lines:
             yield f"\n{title}\n"
