@@ -190,7 +190,7 @@ class KeptVideos:
         recorded name and reports it there). The ranking starts afresh after."""
         paths: list[str] = []
         first_error: BaseException | None = None
-        for path, best, worst in self.ranking.ranks():
+        for path, best, worst in self.take():
             folder, file_name = os.path.split(path)
             name = ranked_name(file_name[: -len(".mp4")], self.name_prefix, best, worst, self.width)
             final = os.path.join(folder, name + ".mp4")
@@ -200,8 +200,14 @@ class KeptVideos:
                 first_error = first_error or error
                 final = path
             paths.append(final)
-        self.ranking = Ranking(self.ranking.best, self.ranking.worst)
         return paths, first_error
+
+    def take(self) -> list[tuple[str, int | None, int | None]]:
+        """The kept videos as `Ranking.ranks` gives them (paths as recorded, best first),
+        for an integration that names or moves them itself; the ranking starts afresh."""
+        ranks = self.ranking.ranks()
+        self.ranking = Ranking(self.ranking.best, self.ranking.worst)
+        return ranks
 
 
 def check_selection(keep_best: object, keep_worst: object, score: object) -> None:

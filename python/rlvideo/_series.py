@@ -243,6 +243,11 @@ class VideoSeries:
         if self.pending:
             self._collect(wait=False)
 
+    def wait(self) -> None:
+        """Waits until every stopped video is complete and reports each (ranks it, with a
+        `selection`); the video in progress, if any, goes on. Raises as `close` does."""
+        self._collect(wait=True)
+
     def close(self, stop: Callable[[], None] | None = None) -> None:
         """Stops any recording (through `stop`, by default `self.stop`) and waits until every
         video is complete; then raises the first failure (a video's background error or a

@@ -1,0 +1,446 @@
+"""``rlvideo.rllib.RecordVideoCallback``: videos of Ray RLlib's episodes (new API stack),
+recorded where the episodes run and shipped to the driver as finished MP4 files.
+
+Each EnvRunner records the episodes its trigger picks with rlvideo's streaming writer (frames
+go to the encoder as they are rendered, never into a list), keeps the best and worst of each
+sample round when asked, and at the end of the round hands the finished files' bytes (a few
+kilobytes each) to its ``MetricsLogger``. On the driver, ``on_train_result`` picks the best
+and worst of the whole iteration, writes the files into the run's folder and puts their paths
+into the result.
+
+Needs Ray RLlib (``pip install rlvideo[rllib]``), which this module imports at once;
+``import rlvideo`` never imports Ray.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import warnings
+from collections.abc import Collection, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+try:
+    # (mypy in a venv without Ray: the base class is then Any)
+    from ray.rllib.callbacks.callbacks import RLlibCallback  # type: ignore[import-not-found, unused-ignore]
+except ImportError as error:  # Ray or RLlib missing
+    raise ImportError(
+        f"rlvideo.rllib needs Ray RLlib: pip install 'rlvideo[rllib]' ({error})"
+    ) from error
+
+from rlvideo._env_select import render_gymnasium
+from rlvideo._schedule import TriggerSchedule
+from rlvideo._selection import (
+    EpisodeStats,
+    KeptVideos,
+    Ranking,
+    ScoreFunction,
+    episode_return,
+    every_episode,
+    make_selection,
+    ranked_name,
+)
+from rlvideo._series import (
+    VideoCallback,
+    VideoSeries,
+    check_file_name,
+    check_frame_stride,
+    strided_fps,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from rlvideo._options import EncoderOptions
+
+__all__ = ["VIDEOS_KEY", "RecordVideoCallback"]
+
+VIDEOS_KEY = "rlvideo_videos"
+"""The key of the videos in the EnvRunners' metrics: ``result["env_runners"][VIDEOS_KEY]``
+(and ``result["evaluation"]["env_runners"][VIDEOS_KEY]``) holds the paths of the iteration's
+videos once ``on_train_result`` has written them."""
+
+
+class RecordVideoCallback(RLlibCallback):
+    """Records episodes on RLlib's EnvRunners and saves them in the run's folder.
+
+    Give it to ``AlgorithmConfig.callbacks`` with its options bound by
+    ``functools.partial`` (RLlib makes one instance per EnvRunner and one on the driver):
+
+        >>> import functools
+        >>> from ray.rllib.algorithms.ppo import PPOConfig
+        >>> from rlvideo.rllib import RecordVideoCallback
+        >>> config = (
+        ...     PPOConfig()
+        ...     .environment("CartPole-v1", env_config={"render_mode": "rgb_array"})
+        ...     .callbacks(functools.partial(RecordVideoCallback, keep_best=1, keep_worst=1))
+        ... )
+
+    On each recording EnvRunner, the sub-envs of ``env_indices`` (sub-env 0 by default)
+    each count their episodes from 0 and record those ``episode_trigger`` picks, a whole
+    episode per file: the frame after the reset, then one per step (``steps + 1`` frames).
+    An episode RLlib resets before it ends (a forced reset, an env that failed, evaluation
+    by episodes) is not kept. At the end of each ``sample()`` call the EnvRunner waits for
+    its stopped videos to finish encoding (the tail of the last episode's), keeps the
+    ``keep_best`` and ``keep_worst`` by ``score`` if asked, and logs each file's bytes and
+    its episode's rewards under `VIDEOS_KEY` (``reduce="item_series"``: nothing is averaged).
+    A video still being recorded (its episode goes on into the next round) is shipped with
+    the round its episode ends in.
+
+    On the driver, ``on_train_result`` writes the iteration's files into
+    ``video_folder/training`` and ``video_folder/evaluation`` as
+    ``{name_prefix}-iteration-{I}-runner-{R}-env-{E}-episode-{N}.mp4`` (with ``keep_best``
+    or ``keep_worst``, only the iteration's best and worst over every EnvRunner, named
+    ``{name_prefix}-iteration-{I}-best-1-runner-...``), each written under a temporary name
+    and renamed when complete, replaces the bytes in the result by the files' paths and
+    calls ``on_video_saved`` with each path.
+
+    Args:
+        video_folder: Where the driver writes the videos; ``None`` (the default):
+            ``algorithm.logdir/videos`` (the trial's folder under Tune).
+        episode_trigger: Called with each recorded sub-env's episode index on an EnvRunner
+            (from 0); its episodes for which it returns True are recorded. ``None``:
+            Gymnasium's ``capped_cubic_video_schedule`` (episodes 0, 1, 8, 27, ..., 1000,
+            2000, ...), or every episode with ``keep_best``/``keep_worst``. Runs on the
+            EnvRunners: it must pickle.
+        record_training: Record on the training EnvRunners: ``True`` (the default),
+            ``False``, or the EnvRunner indices to record on (``env_runner.worker_index``,
+            from 1; 0 is the local EnvRunner, which samples when there are no remote ones).
+        record_evaluation: The same for the evaluation EnvRunners.
+        env_indices: The sub-envs of each EnvRunner's vector env to record, one file per
+            episode of each (``(0,)`` by default: the first).
+        name_prefix: Start of each file name; a plain name without path separators.
+        fps: Frame rate of the videos; ``None``: the env's ``metadata["render_fps"]`` (over
+            ``frame_stride``), else 30.
+        keep_best: Keep the videos of the ``keep_best`` highest ``score``s of each
+            iteration (over all EnvRunners of a kind; 0, the default: keep every recorded
+            video). Each EnvRunner ships its own best of the round, the driver keeps the
+            iteration's best among them, so no more than ``keep_best + keep_worst`` videos
+            per EnvRunner cross the network.
+        keep_worst: The same for the lowest scores (``-worst-{rank}-``).
+        score: ``score(stats)`` ranks a video from its ``rlvideo.EpisodeStats`` (its
+            episode's rewards as RLlib recorded them; higher is better); by default the
+            episode's return (``stats.episode_return``), which RLlib reports as
+            ``episode_return_max``/``min``. Runs on the EnvRunners and the driver.
+        frame_stride: Render and record every ``frame_stride``-th step of an episode (and
+            its last); 1 (the default): every step.
+        on_video_saved: Called on the driver with the path of each video once it is in
+            ``video_folder`` (e.g. to log it to W&B with ``wandb.Video(path)``).
+        runner_folder: Where EnvRunners write their videos until they are shipped (a
+            folder of their own in it, on their machine); ``None``: the system's temporary
+            folder. Files are deleted once shipped.
+        **encoder_options: ``rlvideo.VideoWriter`` options (``rlvideo.EncoderOptions``).
+    """
+
+    def __init__(
+        self,
+        video_folder: str | None = None,
+        *,
+        episode_trigger: Callable[[int], bool] | None = None,
+        record_training: bool | Collection[int] = True,
+        record_evaluation: bool | Collection[int] = True,
+        env_indices: Sequence[int] = (0,),
+        name_prefix: str = "rl-video",
+        fps: float | None = None,
+        keep_best: int = 0,
+        keep_worst: int = 0,
+        score: ScoreFunction | None = None,
+        frame_stride: int = 1,
+        on_video_saved: VideoCallback | None = None,
+        runner_folder: str | None = None,
+        **encoder_options: Unpack[EncoderOptions],
+    ) -> None:
+        super().__init__()
+        check_file_name(name_prefix, "name_prefix")
+        make_selection(keep_best, keep_worst, score, name_prefix)  # checks the options
+        if episode_trigger is None and (keep_best or keep_worst):
+            episode_trigger = every_episode
+        self.video_folder = video_folder
+        self.episode_trigger = episode_trigger
+        self.record_training = record_training
+        self.record_evaluation = record_evaluation
+        self.env_indices = tuple(env_indices)
+        self.name_prefix = name_prefix
+        self.fps = fps
+        self.keep_best = keep_best
+        self.keep_worst = keep_worst
+        self.score = score
+        self.frame_stride = check_frame_stride(frame_stride)
+        self.on_video_saved = on_video_saved
+        self.runner_folder = runner_folder
+        self.encoder_options = encoder_options
+        # On an EnvRunner: what it records, made at its first episode (None: it records
+        # nothing). Unset on the driver.
+        self._runner: _RunnerVideos | None = None
+        self._runner_checked = False
+        # Tells this callback's videos from those of other RecordVideoCallbacks of the same
+        # algorithm (its EnvRunners' instances and the driver's have the same options).
+        self._tag = repr(
+            (video_folder, name_prefix, record_training, record_evaluation, self.env_indices)
+        ) + repr((keep_best, keep_worst, frame_stride))
+
+    # -- on the EnvRunners ------------------------------------------------------------------
+
+    def _videos(self, env_runner: Any, env: Any) -> _RunnerVideos | None:
+        if not self._runner_checked:
+            self._runner_checked = True
+            evaluation = bool(getattr(env_runner.config, "in_evaluation", False))
+            chosen = self.record_evaluation if evaluation else self.record_training
+            index = int(env_runner.worker_index or 0)
+            if chosen is True or (not isinstance(chosen, bool) and index in chosen):
+                self._runner = _RunnerVideos(self, env, index, evaluation)
+        return self._runner
+
+    def on_episode_start(  # type: ignore[override]
+        self, *, env_runner: Any, env: Any, env_index: int, **kwargs: Any
+    ) -> None:
+        videos = self._videos(env_runner, env)
+        if videos is not None:
+            with _failures_warned():
+                videos.episode_started(env, env_index)
+
+    def on_episode_step(  # type: ignore[override]
+        self, *, episode: Any, env_runner: Any, env: Any, env_index: int, **kwargs: Any
+    ) -> None:
+        videos = self._videos(env_runner, env)
+        if videos is not None:
+            with _failures_warned():
+                videos.step_taken(env, env_index, final=episode.is_done)
+
+    def on_episode_end(  # type: ignore[override]
+        self,
+        *,
+        episode: Any,
+        env_runner: Any,
+        env: Any,
+        env_index: int,
+        prev_episode_chunks: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        videos = self._videos(env_runner, env)
+        if videos is not None:
+            chunks = [*(prev_episode_chunks or ()), episode]
+            rewards = [np.asarray(chunk.get_rewards(), np.float64) for chunk in chunks]
+            with _failures_warned():
+                videos.episode_ended(env_index, np.concatenate(rewards))
+
+    def on_sample_end(  # type: ignore[override]
+        self, *, metrics_logger: Any, **kwargs: Any
+    ) -> None:
+        if self._runner is not None:
+            with _failures_warned():
+                for item in self._runner.ship():
+                    item["tag"] = self._tag
+                    metrics_logger.log_value(VIDEOS_KEY, item, reduce="item_series")
+
+    # -- on the driver ----------------------------------------------------------------------
+
+    def on_train_result(  # type: ignore[override]
+        self, *, algorithm: Any, result: dict[str, Any], **kwargs: Any
+    ) -> None:
+        folder = self.video_folder or os.path.join(algorithm.logdir, "videos")
+        iteration = int(result.get("training_iteration", algorithm.iteration))
+        saved: list[str] = []
+        evaluation = result.get("evaluation")
+        for kind, metrics in (
+            ("training", result.get("env_runners")),
+            ("evaluation", evaluation.get("env_runners") if isinstance(evaluation, dict) else None),
+        ):
+            if not isinstance(metrics, dict) or VIDEOS_KEY not in metrics:
+                continue
+            items = metrics[VIDEOS_KEY]
+            if not isinstance(items, list):
+                continue
+            # This callback's items: other RecordVideoCallbacks of the algorithm log under
+            # the same key, and a result RLlib reports again holds paths, written already.
+            ours = [i for i in items if isinstance(i, dict) and i.get("tag") == self._tag]
+            if ours:
+                paths = self._save(ours, os.path.join(folder, kind), iteration)
+                metrics[VIDEOS_KEY] = [i for i in items if not any(i is o for o in ours)] + paths
+                saved += paths
+        if self.on_video_saved is not None:
+            for path in saved:
+                self.on_video_saved(path)
+
+    def _save(self, items: list[dict[str, Any]], folder: str, iteration: int) -> list[str]:
+        """Writes the iteration's kept videos into `folder`; returns their paths."""
+        prefix = f"{self.name_prefix}-iteration-{iteration}"
+        named: list[tuple[str, dict[str, Any]]]
+        if self.keep_best or self.keep_worst:
+            ranking: Ranking[int] = Ranking(self.keep_best, self.keep_worst)
+            score = self.score or episode_return
+            for n, item in enumerate(items):
+                ranking.offer(n, float(score(_stats(item))))
+            width = len(str(max(self.keep_best, self.keep_worst)))
+            named = [
+                (ranked_name(f"{prefix}-{items[n]['name']}", prefix, best, worst, width), items[n])
+                for n, best, worst in ranking.ranks()
+            ]
+        else:
+            named = [(f"{prefix}-{item['name']}", item) for item in items]
+        os.makedirs(folder, exist_ok=True)
+        return [_write_new(folder, name, item["data"]) for name, item in named]
+
+
+class _SubEnv:
+    """One recorded sub-env of an EnvRunner: the controls its schedule drives."""
+
+    def __init__(self, schedule: TriggerSchedule, series: VideoSeries) -> None:
+        self.schedule = schedule
+        self.series = series
+
+    @property
+    def recording(self) -> bool:
+        return self.series.recording
+
+    def start_recording(self, video_name: str) -> None:
+        self.series.restart(video_name, self.stop_recording)
+
+    def stop_recording(self) -> None:
+        self.series.stop()
+
+
+class _RunnerVideos:
+    """What one EnvRunner records: a schedule and a `VideoSeries` per recorded sub-env,
+    the ended episodes' stats, and the videos to ship at the end of the sample round."""
+
+    def __init__(
+        self, options: RecordVideoCallback, env: Any, worker_index: int, evaluation: bool
+    ) -> None:
+        kind = "evaluation" if evaluation else "training"
+        if options.runner_folder is not None:
+            os.makedirs(options.runner_folder, exist_ok=True)
+        self.folder = tempfile.mkdtemp(
+            prefix=f"rlvideo-{kind}-runner-{worker_index}-", dir=options.runner_folder
+        )
+        self.worker_index = worker_index
+        fps = options.fps
+        if fps is None:
+            metadata = getattr(env, "metadata", None) or {}
+            fps = strided_fps(metadata.get("render_fps") or 30, options.frame_stride)
+        num_envs = getattr(env, "num_envs", 1)
+        self.sub_envs: dict[int, _SubEnv] = {}
+        for index in options.env_indices:
+            if not 0 <= index < num_envs:
+                raise ValueError(
+                    f"env_indices must be in range(num_envs) = range({num_envs}), got {index}"
+                )
+            series = VideoSeries(
+                self.folder,
+                fps,
+                options.encoder_options,
+                self._finished,
+                frame_stride=options.frame_stride,
+            )
+            schedule = TriggerSchedule(
+                options.episode_trigger, None, 0, f"runner-{worker_index}-env-{index}"
+            )
+            self.sub_envs[index] = _SubEnv(schedule, series)
+        self.selection: KeptVideos | None = make_selection(
+            options.keep_best, options.keep_worst, options.score, "local"
+        )
+        self.stats: dict[str, EpisodeStats] = {}  # by video name, for ended episodes
+        self.finished: list[str] = []  # complete videos to ship (without a selection)
+
+    def episode_started(self, env: Any, env_index: int) -> None:
+        sub = self.sub_envs.get(env_index)
+        if sub is None:
+            return
+        # A recording still going is an episode RLlib reset before it ended: the schedule
+        # stops it, and with no stats its file is deleted once complete (_finished).
+        sub.schedule.episode_started(sub)
+        sub.series.after_event(lambda: self._capture(sub, env, env_index))
+
+    def step_taken(self, env: Any, env_index: int, *, final: bool) -> None:
+        sub = self.sub_envs.get(env_index)
+        if sub is not None:
+            sub.series.after_event(lambda: self._capture(sub, env, env_index), final=final)
+
+    def episode_ended(self, env_index: int, rewards: np.ndarray) -> None:
+        sub = self.sub_envs.get(env_index)
+        if sub is None or not sub.recording:
+            return
+        name = sub.series.video_name
+        assert name is not None
+        self.stats[name] = EpisodeStats(name, rewards, sub.series.frames)
+        sub.stop_recording()
+
+    def _capture(self, sub: _SubEnv, env: Any, env_index: int) -> None:
+        if hasattr(env, "num_envs"):
+            frame = render_gymnasium(env, [env_index])[0]
+        else:
+            frame = env.render()
+        # Kept, not copied: render() hands out a frame the env no longer writes to.
+        sub.series.add(frame, copy=False)
+
+    def _finished(self, path: str) -> None:
+        """A video is complete: ranked (with a selection), else kept to ship; one whose
+        episode never ended is deleted."""
+        stats = self.stats.get(os.path.basename(path)[: -len(".mp4")])
+        if stats is None:
+            os.remove(path)
+        elif self.selection is not None:
+            self.selection.add(path, stats)
+        else:
+            self.finished.append(path)
+
+    def ship(self) -> list[dict[str, Any]]:
+        """Waits for the stopped videos, then returns the ones to ship (read and deleted
+        here) with their episodes' stats."""
+        for sub in self.sub_envs.values():
+            sub.series.wait()
+        if self.selection is not None:
+            paths = [path for path, _, _ in self.selection.take()]
+        else:
+            paths, self.finished = self.finished, []
+        items = []
+        for path in paths:
+            stats = self.stats[os.path.basename(path)[: -len(".mp4")]]
+            with open(path, "rb") as file:
+                data = file.read()
+            os.remove(path)
+            items.append(
+                {
+                    "name": stats.name,
+                    "data": data,
+                    "rewards": stats.rewards,
+                    "frames": stats.frames,
+                    "runner": self.worker_index,
+                }
+            )
+        # Every ended episode's video is complete now: shipped, or deleted by the ranking.
+        self.stats.clear()
+        return items
+
+
+@contextlib.contextmanager
+def _failures_warned() -> Iterator[None]:
+    """A video that fails (a full disk, say) is lost with a warning and the EnvRunner samples
+    on: an exception in a callback would fail its ``sample()``, and a restarted EnvRunner
+    would meet the same disk."""
+    try:
+        yield
+    except Exception as error:
+        warnings.warn(f"rlvideo.rllib: a video was lost: {error!r}", stacklevel=3)
+
+
+def _stats(item: dict[str, Any]) -> EpisodeStats:
+    return EpisodeStats(item["name"], np.asarray(item["rewards"]), int(item["frames"]))
+
+
+def _write_new(folder: str, name: str, data: bytes) -> str:
+    """Writes `data` as ``folder/name.mp4`` (``name-2.mp4``, ... if taken) through a
+    temporary name, so that a final name only ever shows a complete file."""
+    final = os.path.join(folder, f"{name}.mp4")
+    n = 1
+    while os.path.exists(final):
+        n += 1
+        final = os.path.join(folder, f"{name}-{n}.mp4")
+    part = os.path.join(folder, f".{os.path.basename(final)}.part")
+    with open(part, "wb") as file:
+        file.write(data)
+    os.replace(part, final)
+    return final

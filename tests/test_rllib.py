@@ -1,0 +1,246 @@
+"""rlvideo.rllib.RecordVideoCallback on a real local Ray cluster: RLlib PPO (new API stack) on
+CartPole with 2 EnvRunners of 2 sub-envs each and an evaluation EnvRunner, a few short
+iterations. One cluster and one algorithm serve the whole module (building one takes tens of
+seconds); three callbacks record side by side in it:
+
+- ``every``: every episode of both sub-envs on every EnvRunner, training and evaluation;
+- ``best``: every training episode, the iteration's best and worst kept;
+- ``default``: the defaults, on EnvRunner 1 only (sub-env 0, Gymnasium's capped cubic
+  schedule), no evaluation.
+
+Needs Ray RLlib, which pins its own Gymnasium: scripts/test.sh runs this file in a venv of
+its own (.venv-rllib) with RLVIDEO_REQUIRE_RAY=1, so that it cannot skip there; elsewhere it
+skips when Ray is missing."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if os.environ.get("RLVIDEO_REQUIRE_RAY") != "1":
+    pytest.importorskip("ray.rllib", reason="Ray RLlib is missing: pip install rlvideo[rllib]")
+
+import ray
+from ray.rllib.algorithms.ppo import PPOConfig
+
+from rlvideo.rllib import VIDEOS_KEY, RecordVideoCallback
+from tests.helpers import stream_info
+
+pytestmark = pytest.mark.timeout(300)
+
+NAME = re.compile(
+    r"rl-video-iteration-(\d+)-(?:((?:best|worst)-\d+(?:-worst-\d+)?)-)?"
+    r"runner-(\d+)-env-(\d+)-episode-(\d+)\.mp4"
+)
+
+
+def frames(path: str | Path) -> int:
+    return int(stream_info(path)["frames"])
+
+
+class Run:
+    """The module's algorithm and what its iterations reported."""
+
+    def __init__(self, algo: Any, root: Path) -> None:
+        self.algo = algo
+        self.root = root
+        self.results: list[dict[str, Any]] = []
+
+    def train(self) -> dict[str, Any]:
+        result = self.algo.train()
+        self.results.append(result)
+        return result
+
+    def folder(self, callback: str, kind: str = "training") -> Path:
+        return self.root / callback / kind
+
+    def videos(self, callback: str, kind: str = "training", iteration: int | None = None) -> list:
+        """(path, parsed name) of the videos in a folder, of one iteration if given."""
+        found = []
+        folder = self.folder(callback, kind)
+        for path in sorted(folder.iterdir()) if folder.exists() else []:
+            match = NAME.fullmatch(path.name)
+            assert match, path.name
+            if iteration is None or int(match[1]) == iteration:
+                found.append((path, match))
+        return found
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    root = tmp_path_factory.mktemp("rllib")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # pygame in the EnvRunners, quietly
+    # The EnvRunners are processes Ray starts: they inherit this environment (PYTHONPATH).
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    recorder = functools.partial(RecordVideoCallback, runner_folder=str(root / "runners"))
+    config = (
+        PPOConfig()
+        .environment("CartPole-v1", env_config={"render_mode": "rgb_array"})
+        .env_runners(num_env_runners=2, num_envs_per_env_runner=2)
+        .training(train_batch_size_per_learner=400, minibatch_size=200, num_epochs=1)
+        .evaluation(
+            evaluation_interval=1,
+            evaluation_duration=2,
+            evaluation_duration_unit="episodes",
+            evaluation_num_env_runners=0,
+        )
+        .fault_tolerance(restart_failed_env_runners=True)
+        .callbacks(
+            [
+                functools.partial(
+                    recorder,
+                    str(root / "every"),
+                    episode_trigger=lambda episode: True,
+                    env_indices=(0, 1),
+                ),
+                functools.partial(
+                    recorder,
+                    str(root / "best"),
+                    keep_best=1,
+                    keep_worst=1,
+                    env_indices=(0, 1),
+                    record_evaluation=False,
+                ),
+                functools.partial(
+                    recorder, str(root / "default"), record_training=[1], record_evaluation=False
+                ),
+            ]
+        )
+    )
+    algo = config.build_algo()
+    run = Run(algo, root)
+    for _ in range(2):
+        run.train()
+    try:
+        yield run
+    finally:
+        algo.stop()
+        ray.shutdown()
+
+
+def test_every_episode_reaches_the_driver_complete(run: Run) -> None:
+    """Each iteration's episodes, all of them (both sub-envs of both EnvRunners), are files
+    in the driver's folder that decode, one frame per step plus the reset's: their count,
+    shortest and longest length are what RLlib reports for the iteration. (Its
+    ``episode_len_mean`` is a mean of the EnvRunners' means, not of the episodes.)"""
+    for iteration, result in enumerate(run.results, 1):
+        runners = result["env_runners"]
+        videos = run.videos("every", iteration=iteration)
+        assert len(videos) == runners["num_episodes"] > 0
+        assert {str(path) for path, _ in videos} <= set(runners[VIDEOS_KEY])
+        lengths = [frames(path) - 1 for path, _ in videos]  # CartPole: return = length
+        assert {int(m[3]) for _, m in videos} == {1, 2}
+        assert {int(m[4]) for _, m in videos} == {0, 1}
+        if iteration == 1:  # (later iterations' metrics are smoothed over earlier ones)
+            assert min(lengths) == runners["episode_len_min"]
+            assert max(lengths) == runners["episode_len_max"]
+    assert not list(run.root.rglob("*.part"))
+
+
+def test_best_and_worst_of_each_iteration(run: Run) -> None:
+    """keep_best=1, keep_worst=1: one video each per iteration over both EnvRunners, the
+    episodes of the highest and lowest return RLlib reports, as the ``every`` callback's
+    files of the iteration show."""
+    for iteration, result in enumerate(run.results, 1):
+        returns = [frames(path) - 1 for path, _ in run.videos("every", iteration=iteration)]
+        kept = {m[2]: frames(path) - 1 for path, m in run.videos("best", iteration=iteration)}
+        assert kept == {"best-1": max(returns), "worst-1": min(returns)}
+        if iteration == 1:
+            runners = result["env_runners"]
+            assert kept["best-1"] == runners["episode_return_max"]
+            assert kept["worst-1"] == runners["episode_return_min"]
+
+
+def test_evaluation_is_recorded_apart(run: Run) -> None:
+    """Evaluation episodes land in ``evaluation/`` (the local evaluation EnvRunner, index 0);
+    the episode the evaluation cut short when its 2 episodes were done is not kept. The
+    callbacks with ``record_evaluation=False`` record none."""
+    for iteration, result in enumerate(run.results, 1):
+        evaluation = result["evaluation"]["env_runners"]
+        videos = run.videos("every", "evaluation", iteration)
+        assert len(videos) == evaluation["num_episodes"] == 2
+        assert {int(m[3]) for _, m in videos} == {0}
+        assert sorted(frames(path) - 1 for path, _ in videos) == sorted(
+            [evaluation["episode_len_min"], evaluation["episode_len_max"]]
+        )
+    assert not run.folder("best", "evaluation").exists()
+    assert not run.folder("default", "evaluation").exists()
+
+
+def test_defaults_record_sub_env_0_on_the_chosen_env_runner(run: Run) -> None:
+    """record_training=[1] and the defaults: EnvRunner 1's sub-env 0 alone, its episodes
+    picked by Gymnasium's capped cubic schedule (0, 1, 8, ...)."""
+    videos = run.videos("default")
+    episodes = sorted(int(m[5]) for _, m in videos)
+    assert episodes[:2] == [0, 1] and set(episodes) <= {0, 1, 8, 27}
+    assert {(int(m[3]), int(m[4])) for _, m in videos} == {(1, 0)}
+    for path, _ in videos:
+        assert frames(path) >= 9  # a whole CartPole episode: at least 8 steps
+
+
+def test_a_killed_env_runner_leaves_no_corrupt_file_and_training_goes_on(run: Run) -> None:
+    """SIGKILL to EnvRunner 1 between iterations (its episodes in progress are being
+    recorded): RLlib restarts it and the next iterations train; every file under a final
+    name, in the driver's folder and in the EnvRunners' own, decodes complete."""
+    pids = dict(
+        run.algo.env_runner_group.foreach_env_runner(
+            lambda runner: (runner.worker_index, os.getpid()), local_env_runner=False
+        )
+    )
+    os.kill(pids[1], signal.SIGKILL)
+    before = len(run.results)
+    for _ in range(2):
+        result = run.train()
+        assert result["env_runners"]["num_episodes"] > 0
+    assert len(run.results) == before + 2
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # restarted in the background
+        after = dict(
+            run.algo.env_runner_group.foreach_env_runner(
+                lambda runner: (runner.worker_index, os.getpid()), local_env_runner=False
+            )
+        )
+        if 1 in after:
+            break
+        time.sleep(1)
+    assert after[1] != pids[1]
+    # The killed EnvRunner's video in progress stays under its temporary name.
+    assert list((run.root / "runners").rglob("*.partial"))
+    for path in [*run.root.rglob("*.mp4")]:
+        info = stream_info(path)
+        assert info["frames"] >= 2 and info["width"] == 600, path
+
+
+def test_import_rlvideo_imports_no_ray() -> None:
+    code = """
+import sys
+import rlvideo, rlvideo.vector, rlvideo.record_video, rlvideo.notebook, rlvideo.saving
+print(sorted(m for m in sys.modules if m.split(".")[0] == "ray"))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_ray_the_error_names_the_extra() -> None:
+    code = """
+import sys
+sys.modules["ray"] = None  # as if it were not installed
+try:
+    import rlvideo.rllib
+except ImportError as error:
+    print(error)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'rlvideo[rllib]'" in done.stdout, done.stdout
