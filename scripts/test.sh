@@ -54,6 +54,8 @@ step "release wheel (built from the sdist by setup.sh): manylinux2014, installs 
 scripts/check_wheel.sh
 step "compatibility matrix: the same wheel with the oldest and newest Python and Gymnasium"
 scripts/compat_matrix.sh
+step "rlvideo.rllib on a local Ray cluster, in .venv-rllib (ray[rllib] pins Gymnasium 1.2.2)"
+scripts/rllib_tests.sh
 step "the README's first command, scripts/demo.sh, on the .venv setup.sh made (no second build)"
 # RLVIDEO_SKIP_SETUP=1: demo.sh's own setup step (setup.sh demo, a build from source) is the
 # one part not run here; the decoded videos are checked (scripts/check_demo.py).

@@ -25,14 +25,18 @@ from tests.helpers import decode, min_psnr, play, stream_info
 
 HAS_MOVIEPY = importlib.util.find_spec("moviepy") is not None
 HAS_SB3 = importlib.util.find_spec("stable_baselines3") is not None
+HAS_RAY = importlib.util.find_spec("ray") is not None
 
 
 def test_every_module_imports() -> None:
     names = sorted(m.name for m in pkgutil.iter_modules(rlvideo.__path__, "rlvideo."))
-    assert {"rlvideo.vector", "rlvideo.record_video", "rlvideo.sb3"} <= set(names), names
+    assert {"rlvideo.vector", "rlvideo.record_video", "rlvideo.sb3", "rlvideo.rllib"} <= set(names)
     for name in names:
         if name == "rlvideo.sb3" and not HAS_SB3:
             with pytest.raises(ImportError, match=r"pip install 'rlvideo\[sb3\]'"):
+                importlib.import_module(name)
+        elif name == "rlvideo.rllib" and not HAS_RAY:
+            with pytest.raises(ImportError, match=r"pip install 'rlvideo\[rllib\]'"):
                 importlib.import_module(name)
         else:
             importlib.import_module(name)

@@ -105,6 +105,7 @@ def test_api_reference_renders_the_python_and_native_api(site: Path) -> None:
         "rlvideo.vector.RecordVideo",
         "rlvideo.sb3.VecVideoRecorder",
         "rlvideo.torchrl.VideoRecorder",
+        "rlvideo.rllib.RecordVideoCallback",
         "rlvideo.notebook.show_videos",
         "rlvideo.VideoWriter",
         "rlvideo.VideoWriter.write",

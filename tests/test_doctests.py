@@ -27,6 +27,7 @@ WITH_EXAMPLES = {
     "rlvideo._selection",
     "rlvideo._series",
     "rlvideo.record_video",
+    "rlvideo.rllib",
     "rlvideo.saving",
     "rlvideo.sb3",
     "rlvideo.schedules",
@@ -53,6 +54,8 @@ def test_docstring_examples_run(name: str, tmp_path: Path, monkeypatch, capsys) 
         pytest.skip("Stable-Baselines3 is not installed")
     if name == "rlvideo.torchrl" and importlib.util.find_spec("torchrl") is None:
         pytest.skip("TorchRL is not installed")
+    if name == "rlvideo.rllib" and importlib.util.find_spec("ray") is None:
+        pytest.skip("Ray RLlib is not installed (scripts/rllib_tests.sh runs this one)")
     monkeypatch.chdir(tmp_path)
     module = importlib.import_module(name)
     failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

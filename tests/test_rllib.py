@@ -190,33 +190,32 @@ def test_defaults_record_sub_env_0_on_the_chosen_env_runner(run: Run) -> None:
 
 def test_a_killed_env_runner_leaves_no_corrupt_file_and_training_goes_on(run: Run) -> None:
     """SIGKILL to EnvRunner 1 between iterations (its episodes in progress are being
-    recorded): RLlib restarts it and the next iterations train; every file under a final
-    name, in the driver's folder and in the EnvRunners' own, decodes complete."""
-    pids = dict(
-        run.algo.env_runner_group.foreach_env_runner(
-            lambda runner: (runner.worker_index, os.getpid()), local_env_runner=False
-        )
-    )
-    os.kill(pids[1], signal.SIGKILL)
-    before = len(run.results)
-    for _ in range(2):
-        result = run.train()
-        assert result["env_runners"]["num_episodes"] > 0
-    assert len(run.results) == before + 2
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # restarted in the background
-        after = dict(
+    recorded): the next iteration trains on EnvRunner 2, RLlib restores EnvRunner 1 (a new
+    process) and it records again; every file under a final name, in the driver's folder and
+    in the EnvRunners' own, decodes complete."""
+
+    def pids() -> dict[int, int]:
+        return dict(
             run.algo.env_runner_group.foreach_env_runner(
                 lambda runner: (runner.worker_index, os.getpid()), local_env_runner=False
             )
         )
-        if 1 in after:
-            break
+
+    killed = pids()[1]
+    os.kill(killed, signal.SIGKILL)
+    result = run.train()
+    assert result["env_runners"]["num_episodes"] > 0
+    deadline = time.monotonic() + 120
+    while 1 not in pids() and time.monotonic() < deadline:  # Ray restarts the process
+        run.algo.env_runner_group.probe_unhealthy_env_runners()
         time.sleep(1)
-    assert after[1] != pids[1]
-    # The killed EnvRunner's video in progress stays under its temporary name.
+    assert pids()[1] != killed
+    result = run.train()
+    iteration = len(run.results)
+    assert {int(m[3]) for _, m in run.videos("every", iteration=iteration)} == {1, 2}
+    # The killed EnvRunner's videos in progress stay under their temporary names.
     assert list((run.root / "runners").rglob("*.partial"))
-    for path in [*run.root.rglob("*.mp4")]:
+    for path in run.root.rglob("*.mp4"):
         info = stream_info(path)
         assert info["frames"] >= 2 and info["width"] == 600, path
 

@@ -15,6 +15,7 @@ Needs Ray RLlib (``pip install rlvideo[rllib]``), which this module imports at o
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 import warnings
@@ -31,7 +32,7 @@ except ImportError as error:  # Ray or RLlib missing
         f"rlvideo.rllib needs Ray RLlib: pip install 'rlvideo[rllib]' ({error})"
     ) from error
 
-from rlvideo._env_select import render_gymnasium
+from rlvideo._env_select import _Frames, _SubEnv
 from rlvideo._schedule import TriggerSchedule
 from rlvideo._selection import (
     EpisodeStats,
@@ -285,24 +286,6 @@ class RecordVideoCallback(RLlibCallback):
         return [_write_new(folder, name, item["data"]) for name, item in named]
 
 
-class _SubEnv:
-    """One recorded sub-env of an EnvRunner: the controls its schedule drives."""
-
-    def __init__(self, schedule: TriggerSchedule, series: VideoSeries) -> None:
-        self.schedule = schedule
-        self.series = series
-
-    @property
-    def recording(self) -> bool:
-        return self.series.recording
-
-    def start_recording(self, video_name: str) -> None:
-        self.series.restart(video_name, self.stop_recording)
-
-    def stop_recording(self) -> None:
-        self.series.stop()
-
-
 class _RunnerVideos:
     """What one EnvRunner records: a schedule and a `VideoSeries` per recorded sub-env,
     the ended episodes' stats, and the videos to ship at the end of the sample round."""
@@ -338,7 +321,7 @@ class _RunnerVideos:
             schedule = TriggerSchedule(
                 options.episode_trigger, None, 0, f"runner-{worker_index}-env-{index}"
             )
-            self.sub_envs[index] = _SubEnv(schedule, series)
+            self.sub_envs[index] = _SubEnv(index, schedule, series, None)
         self.selection: KeptVideos | None = make_selection(
             options.keep_best, options.keep_worst, options.score, "local"
         )
@@ -352,12 +335,12 @@ class _RunnerVideos:
         # A recording still going is an episode RLlib reset before it ended: the schedule
         # stops it, and with no stats its file is deleted once complete (_finished).
         sub.schedule.episode_started(sub)
-        sub.series.after_event(lambda: self._capture(sub, env, env_index))
+        sub.series.after_event(functools.partial(sub.capture, _Frames(env)))
 
     def step_taken(self, env: Any, env_index: int, *, final: bool) -> None:
         sub = self.sub_envs.get(env_index)
         if sub is not None:
-            sub.series.after_event(lambda: self._capture(sub, env, env_index), final=final)
+            sub.series.after_event(functools.partial(sub.capture, _Frames(env)), final=final)
 
     def episode_ended(self, env_index: int, rewards: np.ndarray) -> None:
         sub = self.sub_envs.get(env_index)
@@ -367,14 +350,6 @@ class _RunnerVideos:
         assert name is not None
         self.stats[name] = EpisodeStats(name, rewards, sub.series.frames)
         sub.stop_recording()
-
-    def _capture(self, sub: _SubEnv, env: Any, env_index: int) -> None:
-        if hasattr(env, "num_envs"):
-            frame = render_gymnasium(env, [env_index])[0]
-        else:
-            frame = env.render()
-        # Kept, not copied: render() hands out a frame the env no longer writes to.
-        sub.series.add(frame, copy=False)
 
     def _finished(self, path: str) -> None:
         """A video is complete: ranked (with a selection), else kept to ship; one whose
