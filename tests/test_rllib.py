@@ -15,6 +15,7 @@ skips when Ray is missing."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import signal
@@ -33,7 +34,7 @@ if os.environ.get("RLVIDEO_REQUIRE_RAY") != "1":
 import ray
 from ray.rllib.algorithms.ppo import PPOConfig
 
-from rlvideo.rllib import VIDEOS_KEY, RecordVideoCallback
+from rlvideo.rllib import VIDEOS_KEY, WANDB_KEY, RecordVideoCallback
 from tests.helpers import stream_info
 
 pytestmark = pytest.mark.timeout(300)
@@ -218,6 +219,72 @@ def test_a_killed_env_runner_leaves_no_corrupt_file_and_training_goes_on(run: Ru
     for path in run.root.rglob("*.mp4"):
         info = stream_info(path)
         assert info["frames"] >= 2 and info["width"] == 600, path
+
+
+WANDB_SCRIPT = """
+import json, os, pickle, sys, types
+import numpy as np
+import wandb
+from ray.air.integrations.wandb import _clean_log, _is_allowed_type
+from ray.tune.utils import flatten_dict
+import rlvideo
+from rlvideo.rllib import VIDEOS_KEY, WANDB_KEY, RecordVideoCallback
+
+folder = sys.argv[1]
+path = os.path.join(folder, "episode.mp4")  # a video as an EnvRunner ships it
+with rlvideo.VideoWriter(path, 30) as writer:
+    for t in range(10):
+        writer.write(np.full((64, 96, 3), 20 * t, np.uint8))
+callback = RecordVideoCallback(os.path.join(folder, "videos"), wandb=True)
+item = {"name": "runner-1-env-0-episode-0", "data": open(path, "rb").read(),
+        "rewards": np.ones(9), "frames": 10, "runner": 1, "tag": callback._tag}
+result = {"training_iteration": 3, "env_runners": {VIDEOS_KEY: [item], "num_episodes": 1}}
+callback.on_train_result(algorithm=types.SimpleNamespace(logdir=folder), result=result)
+result = pickle.loads(pickle.dumps(result))  # as Tune hands a result to its callbacks
+# What Tune's WandbLoggerCallback does with it (log_trial_result, then _handle_result).
+flat = flatten_dict(_clean_log(result), delimiter="/")
+logged = {key: value for key, value in flat.items() if _is_allowed_type(value)}
+run = wandb.init(project="rlvideo-test")
+wandb.log(logged)
+media = os.path.join(run.dir, "media", "videos")
+wandb.finish()
+print(json.dumps({"media": media, "logged": sorted(logged),
+                  "paths": result["env_runners"][VIDEOS_KEY]}))
+"""
+
+
+def test_tune_wandb_logger_logs_the_files(tmp_path: Path) -> None:
+    """wandb=True: the result holds ``wandb.Video`` objects of the driver's files, which
+    Tune's ``WandbLoggerCallback`` keeps (and a pickled round trip, as Tune makes, keeps);
+    wandb (offline) stores our file byte for byte. The paths themselves it skips."""
+    if os.environ.get("RLVIDEO_REQUIRE_RAY") != "1":
+        pytest.importorskip("wandb")
+    env = {
+        **os.environ,
+        "WANDB_MODE": "offline",
+        "WANDB_SILENT": "true",
+        "WANDB_DIR": str(tmp_path),
+        "WANDB_CONFIG_DIR": str(tmp_path / "config"),
+        "WANDB_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", WANDB_SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+    [path] = report["paths"]
+    assert Path(path) == tmp_path / "videos" / "training" / (
+        "rl-video-iteration-3-runner-1-env-0-episode-0.mp4"
+    )
+    assert f"env_runners/{WANDB_KEY}" in report["logged"]
+    assert f"env_runners/{VIDEOS_KEY}" not in report["logged"]
+    [logged] = Path(report["media"]).rglob("*.mp4")
+    assert logged.read_bytes() == Path(path).read_bytes() == (tmp_path / "episode.mp4").read_bytes()
 
 
 def test_import_rlvideo_imports_no_ray() -> None:

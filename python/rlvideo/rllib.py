@@ -57,12 +57,17 @@ if TYPE_CHECKING:
 
     from rlvideo._options import EncoderOptions
 
-__all__ = ["VIDEOS_KEY", "RecordVideoCallback"]
+__all__ = ["VIDEOS_KEY", "WANDB_KEY", "RecordVideoCallback"]
 
 VIDEOS_KEY = "rlvideo_videos"
 """The key of the videos in the EnvRunners' metrics: ``result["env_runners"][VIDEOS_KEY]``
 (and ``result["evaluation"]["env_runners"][VIDEOS_KEY]``) holds the paths of the iteration's
 videos once ``on_train_result`` has written them."""
+
+WANDB_KEY = "rlvideo_wandb"
+"""With ``wandb=True``: the key beside `VIDEOS_KEY` of the iteration's videos as
+``wandb.Video`` objects, which Tune's ``WandbLoggerCallback`` logs (under
+``env_runners/rlvideo_wandb``, ``evaluation/env_runners/rlvideo_wandb``)."""
 
 
 class RecordVideoCallback(RLlibCallback):
@@ -130,6 +135,11 @@ class RecordVideoCallback(RLlibCallback):
             its last); 1 (the default): every step.
         on_video_saved: Called on the driver with the path of each video once it is in
             ``video_folder`` (e.g. to log it to W&B with ``wandb.Video(path)``).
+        wandb: Also put each iteration's videos into the result as ``wandb.Video`` objects
+            under `WANDB_KEY`, for Tune's ``WandbLoggerCallback`` (it logs a list of
+            ``wandb.Video`` it finds in a result; it skips the paths). Needs wandb on the
+            driver; the files must be readable where Tune's callback runs (the same
+            machine, or a shared folder).
         runner_folder: Where EnvRunners write their videos until they are shipped (a
             folder of their own in it, on their machine); ``None``: the system's temporary
             folder. Files are deleted once shipped.
@@ -151,6 +161,7 @@ class RecordVideoCallback(RLlibCallback):
         score: ScoreFunction | None = None,
         frame_stride: int = 1,
         on_video_saved: VideoCallback | None = None,
+        wandb: bool = False,
         runner_folder: str | None = None,
         **encoder_options: Unpack[EncoderOptions],
     ) -> None:
@@ -171,6 +182,7 @@ class RecordVideoCallback(RLlibCallback):
         self.score = score
         self.frame_stride = check_frame_stride(frame_stride)
         self.on_video_saved = on_video_saved
+        self.wandb = wandb
         self.runner_folder = runner_folder
         self.encoder_options = encoder_options
         # On an EnvRunner: what it records, made at its first episode (None: it records
@@ -243,7 +255,7 @@ class RecordVideoCallback(RLlibCallback):
         self, *, algorithm: Any, result: dict[str, Any], **kwargs: Any
     ) -> None:
         folder = self.video_folder or os.path.join(algorithm.logdir, "videos")
-        iteration = int(result.get("training_iteration", algorithm.iteration))
+        iteration = int(result.get("training_iteration") or algorithm.iteration)
         saved: list[str] = []
         evaluation = result.get("evaluation")
         for kind, metrics in (
@@ -262,6 +274,11 @@ class RecordVideoCallback(RLlibCallback):
                 paths = self._save(ours, os.path.join(folder, kind), iteration)
                 metrics[VIDEOS_KEY] = [i for i in items if not any(i is o for o in ours)] + paths
                 saved += paths
+                if self.wandb and paths:
+                    import wandb  # the driver's: imported only when asked for
+
+                    videos = [wandb.Video(path, format="mp4") for path in paths]
+                    metrics[WANDB_KEY] = [*metrics.get(WANDB_KEY, []), *videos]
         if self.on_video_saved is not None:
             for path in saved:
                 self.on_video_saved(path)
