@@ -54,6 +54,7 @@ SETUPS: tuple[tuple[str, str], ...] = (
     (recorders.RLVIDEO_STRIDE_2, EVERY_10TH),
     (recorders.RENDER_ONLY, EVERY),
     (recorders.RLVIDEO_BEST_3, EVERY),
+    (recorders.RLVIDEO_BEST_3_STRIDE_2, EVERY),
 )
 
 

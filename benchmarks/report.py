@@ -164,6 +164,11 @@ PPO_BASE = "not recorded"
 PPO_GYM = "gymnasium RecordVideo, every 10th episode"
 PPO_OURS = (
     ("rlvideo RecordVideo keep_best=3, every episode", "keep_best=3 of every episode", "<= 0.5x"),
+    (
+        "rlvideo RecordVideo keep_best=3 frame_stride=2, every episode",
+        "keep_best=3 of every episode, frame_stride=2",
+        "(info)",
+    ),
     ("rlvideo RecordVideo, every 10th episode", "every 10th episode", "(info)"),
     (
         "rlvideo RecordVideo frame_stride=2, every 10th episode",
