@@ -102,7 +102,13 @@ def test_ppo_training(benchmark, tmp_path, round_, recorder, schedule):
         for episode in episodes[:-1]:  # finished episodes: their length is known
             steps = result.lengths[episode]
             frames = frame_count(result.videos[names.index(f"rl-video-episode-{episode}.mp4")])
-            assert frames == 1 + math.ceil(steps / stride), (episode, steps, frames)
+            expected = 1 + math.ceil(steps / stride)
+            if recorder == recorders.GYMNASIUM:
+                # moviepy, Gymnasium's writer, drops the last frame of some videos (5 of 28 in
+                # one full run: 12 of a 12-step episode's 13 frames); ours keep every one.
+                assert frames in (expected - 1, expected), (episode, steps, frames)
+            else:
+                assert frames == expected, (episode, steps, frames)
     else:
         assert names == []
 
