@@ -4,7 +4,10 @@ page shows the same tables, `tables()`, of the committed results), and draw its 
 
     python -m benchmarks.report results.json
 
-Every ratio compares numbers from the same run (see scripts/bench.sh).
+Every ratio compares numbers from the same run (see scripts/bench.sh). One suite re-run alone
+replaces its rows in the committed results, each row stamped with its run's date and commit:
+
+    python -m benchmarks.report --merge suite.json benchmarks/results/latest.json
 """
 
 from __future__ import annotations
@@ -204,18 +207,19 @@ def ppo_training(r: Results) -> Iterator[str]:
     medians, rounds, timesteps = _ppo_medians(r)
     if PPO_BASE not in medians or PPO_GYM not in medians:
         return
-    base = medians[PPO_BASE]["wall_seconds"]
-    gym = medians[PPO_GYM]["wall_seconds"] - base
-    for setup, label, target in PPO_OURS:
-        if setup in medians:
-            yield _ratio_row(
-                f"SB3 PPO training, {timesteps:,} timesteps: wall time added by recording, "
-                f"rlvideo {label} vs Gymnasium every 10th episode (median of {rounds})",
-                medians[setup]["wall_seconds"] - base,
-                gym,
-                "s",
-                target,
-            )
+    for measure, key in (("wall time", "wall_seconds"), ("CPU time", "cpu_seconds")):
+        base = medians[PPO_BASE][key]
+        gym = medians[PPO_GYM][key] - base
+        for setup, label, target in PPO_OURS:
+            if setup in medians:
+                yield _ratio_row(
+                    f"SB3 PPO training, {timesteps:,} timesteps: {measure} added by recording, "
+                    f"rlvideo {label} vs Gymnasium every 10th episode (median of {rounds})",
+                    medians[setup][key] - base,
+                    gym,
+                    "s",
+                    target if key == "wall_seconds" else "(info)",
+                )
 
 
 def ppo_training_detail(r: Results) -> Iterator[str]:
@@ -224,14 +228,15 @@ def ppo_training_detail(r: Results) -> Iterator[str]:
     if PPO_BASE not in medians:
         return
     base = medians[PPO_BASE]["wall_seconds"]
-    yield "| setup | wall s | added s | added | CPU s | close() s | episodes | videos |"
+    base_cpu = medians[PPO_BASE]["cpu_seconds"]
+    yield "| setup | wall s | added s | added | CPU s | added CPU s | close() s | videos |"
     yield "|---|---|---|---|---|---|---|---|"
     for setup, m in medians.items():
         added = m["wall_seconds"] - base
         yield (
-            f"| {setup} | {m['wall_seconds']:.2f} | {added:+.2f} | {added / base:+.0%} | "
-            f"{m['cpu_seconds']:.1f} | {m['close_seconds']:.2f} | {m['episodes']:.0f} | "
-            f"{m['videos']:.0f} |"
+            f"| {setup} | {m['wall_seconds']:.1f} | {added:+.1f} | {added / base:+.0%} | "
+            f"{m['cpu_seconds']:.1f} | {m['cpu_seconds'] - base_cpu:+.1f} | "
+            f"{m['close_seconds']:.2f} | {m['videos']:.0f} |"
         )
 
 
@@ -408,8 +413,8 @@ def tables(r: Results) -> Iterator[str]:
     curve_title = "Speed x quantizer curve (300 CartPole frames, 600x400, 2 threads):"
     _, rounds, timesteps = _ppo_medians(r)
     ppo_title = (
-        f"SB3 PPO on CartPole-v1, {timesteps:,} timesteps (medians of {rounds} rounds; "
-        "added = wall time above the run not recorded):"
+        f"SB3 PPO on CartPole-v1, {timesteps:,} timesteps (medians of {rounds} rounds; added ="
+        " above the run not recorded; CPU = the process's user + sys, every thread):"
     )
     for title, table in (
         (cpu_title, encoder_cpu_detail),
@@ -424,6 +429,19 @@ def tables(r: Results) -> Iterator[str]:
     yield f"\nMachine: {cpu}, {r.machine.get('cpu', {}).get('count', '?')} cores."
 
 
+def merge(new: dict[str, Any], into: dict[str, Any]) -> dict[str, Any]:
+    """`into` with the rows of every test `new` ran replaced by `new`'s, which keep the date
+    and commit of their own run in extra_info (`measured`, `commit`)."""
+    tests = {row["name"].split("[")[0] for row in new["benchmarks"]}
+    kept = [row for row in into["benchmarks"] if row["name"].split("[")[0] not in tests]
+    stamp = {
+        "measured": new.get("datetime", ""),
+        "commit": new.get("commit_info", {}).get("id", ""),
+    }
+    added = [{**row, "extra_info": {**row["extra_info"], **stamp}} for row in new["benchmarks"]]
+    return {**into, "benchmarks": kept + added}
+
+
 def main(path: str) -> None:
     r = Results(json.loads(Path(path).read_text()))
     for line in tables(r):
@@ -435,4 +453,9 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--merge":
+        new_path, into_path = Path(sys.argv[2]), Path(sys.argv[3])
+        merged = merge(json.loads(new_path.read_text()), json.loads(into_path.read_text()))
+        into_path.write_text(json.dumps(merged, indent=4) + "\n")
+    else:
+        main(sys.argv[1])
