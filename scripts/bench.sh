@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark in one run (peers and rlvideo side by side), then the README's table.
-# Takes about 15 minutes on 2 cores; needs ~8 GB of free RAM for Gymnasium's 10,000-frame
-# episode. Extra arguments go to pytest (e.g. -k handoff).
+# Takes about 45 minutes on 2 cores (30 of them the PPO suite, test_ppo_training.py); needs
+# ~8 GB of free RAM for Gymnasium's 10,000-frame episode. Extra arguments go to pytest
+# (e.g. -k handoff).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
