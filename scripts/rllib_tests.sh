@@ -13,7 +13,7 @@ wheel="${RLVIDEO_WHEEL:-$(ls target/dist/rlvideo-*-cp39-abi3-manylinux*.whl)}"
 torch=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('torch'))")
 [ -x "$venv/bin/python" ] || "$uv" venv -q --python .venv/bin/python "$venv"
 "$uv" pip install -q --python "$venv/bin/python" "ray[rllib]==2.60.*" "torch==${torch%%+*}" \
-    "gymnasium[classic-control]" pytest pytest-timeout av "wandb>=0.31"
+    "gymnasium[classic-control]" "ale-py>=0.9" pytest pytest-timeout av "wandb>=0.31"
 # Same version number as the last run's wheel: make uv replace it.
 "$uv" pip install -q --python "$venv/bin/python" --reinstall --no-deps "$wheel"
 # The repository's root holds no `rlvideo` package (it is under python/): the tests and the
