@@ -26,8 +26,10 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
 if os.environ.get("RLVIDEO_REQUIRE_RAY") != "1":
@@ -265,6 +267,84 @@ def test_a_killed_env_runner_leaves_no_corrupt_file_and_training_goes_on(run: Ru
     for path in run.root.rglob("*.mp4"):
         info = stream_info(path)
         assert info["frames"] >= 2 and info["width"] in (600, 160), path
+
+
+class Episode:
+    """What the callback reads of RLlib's SingleAgentEpisode."""
+
+    def __init__(self) -> None:
+        self.rewards: list[float] = []
+        self.is_done = False
+
+    def get_rewards(self) -> list[float]:
+        return self.rewards
+
+
+class Logger:
+    """What the callback calls of RLlib's MetricsLogger."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def log_value(self, key: str, value: Any, reduce: str) -> None:
+        assert (key, reduce) == (VIDEOS_KEY, "item_series")
+        self.items.append(value)
+
+
+def drive(callback: RecordVideoCallback, env: Any, episodes: list[int]) -> Logger:
+    """Calls the hooks as an EnvRunner does for sub-env 0's episodes of these lengths (a
+    negative one: RLlib resets it before it ends), then ends the sample round."""
+    runner = SimpleNamespace(config=SimpleNamespace(in_evaluation=False), worker_index=1)
+    hooks = {"env_runner": runner, "env": env, "env_index": 0}
+    env.reset(seed=0)
+    for length in episodes:
+        episode = Episode()
+        callback.on_episode_start(episode=episode, **hooks)
+        for t in range(abs(length)):
+            env.step(np.zeros(env.num_envs, dtype=np.int64))
+            episode.rewards.append(1.0)
+            episode.is_done = t == length - 1
+            callback.on_episode_step(episode=episode, **hooks)
+        if length > 0:
+            callback.on_episode_end(episode=episode, prev_episode_chunks=[], **hooks)
+    logger = Logger()
+    callback.on_sample_end(env_runner=runner, metrics_logger=logger)
+    return logger
+
+
+@pytest.fixture
+def vector_env() -> Iterator[Any]:
+    import gymnasium as gym
+
+    env = gym.make_vec("CartPole-v1", num_envs=2, render_mode="rgb_array")
+    yield env
+    env.close()
+
+
+def test_an_episode_reset_before_its_end_is_not_shipped(tmp_path: Path, vector_env: Any) -> None:
+    """Without a cluster, the hooks called as an EnvRunner calls them: an episode RLlib
+    abandons (a second on_episode_start, no on_episode_end) leaves no file; the next one is
+    shipped with its frames and rewards, and the EnvRunner's folder is left empty."""
+    callback = RecordVideoCallback(runner_folder=str(tmp_path), episode_trigger=lambda e: True)
+    logger = drive(callback, vector_env, [-5, 7])
+    [item] = logger.items
+    assert item["name"] == "runner-1-env-0-episode-1" and item["frames"] == 8
+    assert list(item["rewards"]) == [1.0] * 7
+    assert item["data"][4:8] == b"ftyp"
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.filterwarnings("ignore:Ignored saving a video as there were zero frames")
+def test_a_failing_recording_warns_and_sampling_goes_on(tmp_path: Path, vector_env: Any) -> None:
+    """A video that cannot be written (its folder gone, as on a full or lost disk) is lost
+    with a warning; the hooks raise nothing, so the EnvRunner's sample() goes on."""
+    callback = RecordVideoCallback(runner_folder=str(tmp_path), episode_trigger=lambda e: True)
+    drive(callback, vector_env, [3])
+    assert callback._runner is not None
+    os.rmdir(callback._runner.folder)
+    with pytest.warns(UserWarning, match="rlvideo.rllib: a video was lost"):
+        logger = drive(callback, vector_env, [4])
+    assert logger.items == []
 
 
 WANDB_SCRIPT = """
