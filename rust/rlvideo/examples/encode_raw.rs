@@ -4,8 +4,10 @@
 //! ```text
 //! cargo run --release --example encode_raw -- frames.rgb 600 400 out.mp4 [threads=N]
 //!     [tiles=N] [speed=N] [quantizer=N] [rl_tuning=BOOL] [static_skip=BOOL] [chroma=420|444]
-//!     [scale=N] [fps=F]
+//!     [scale=N] [keyframe_interval=N] [fps=F]
 //! ```
+//! `keyframe_interval=1` makes every frame a key frame: the intra coding alone, measured over
+//! many frames instead of one per video.
 //! A bare number after the output path is the thread count, as in earlier versions.
 
 use std::fs::File;
@@ -67,6 +69,7 @@ fn parse_options(args: &[String]) -> Result<(EncoderOptions, f64), BoxError> {
             "static_skip" => options.static_skip = value.parse()?,
             "chroma" => options.chroma = value.parse()?,
             "scale" => options.scale = value.parse()?,
+            "keyframe_interval" => options.keyframe_interval = value.parse()?,
             "fps" => fps = value.parse()?,
             _ => return Err(format!("unknown option {key:?} in {arg:?}").into()),
         }
