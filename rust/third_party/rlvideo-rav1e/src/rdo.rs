@@ -2088,12 +2088,14 @@ pub fn rdo_partition_decision<T: Pixel, W: Writer>(
   let w_pre_checkpoint = w_pre_cdef.checkpoint();
   let w_post_checkpoint = w_post_cdef.checkpoint();
 
-  // A skip ends the search of a block tried whole first (rlvideo delta,
-  // rt_decision.rs).
+  // A block tried whole first that leaves nothing to code ends its search
+  // (rlvideo delta, rt_decision.rs).
   let whole_first = crate::rt_decision::skip_ends_split(fi, change);
-  let is_whole_skip = |part_type, modes: &ArrayVec<PartitionParameters, 4>| {
-    part_type == PARTITION_NONE && modes.first().is_some_and(|m| m.skip)
-  };
+  let codes_nothing_whole =
+    |part_type, modes: &ArrayVec<PartitionParameters, 4>| {
+      part_type == PARTITION_NONE
+        && modes.first().is_some_and(crate::rt_decision::codes_nothing)
+    };
   let mut partition_types: ArrayVec<PartitionType, 4> =
     partition_types.iter().copied().collect();
   if whole_first {
@@ -2105,7 +2107,7 @@ pub fn rdo_partition_decision<T: Pixel, W: Writer>(
     if partition == cached_block.part_type {
       continue;
     }
-    if whole_first && is_whole_skip(best_partition, &best_pred_modes) {
+    if whole_first && codes_nothing_whole(best_partition, &best_pred_modes) {
       break;
     }
 

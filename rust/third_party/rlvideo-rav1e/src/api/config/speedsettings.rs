@@ -93,9 +93,10 @@ pub struct SpeedSettings {
   pub fast_inter_decision: bool,
 
   /// Tries a block that changed everywhere since the LAST reference whole
-  /// before splitting it, and does not split it when coded whole it is a
-  /// skip (rlvideo delta). Without `static_skip` every block counts as
-  /// changed everywhere.
+  /// before splitting it, and does not split it when coded whole it leaves
+  /// nothing to code: a skip, or no coefficient (rlvideo delta). Without
+  /// `static_skip` every block counts as changed everywhere, and so does
+  /// every block of a key frame.
   ///
   /// Enabled is faster on moving content. No preset enables it.
   pub skip_ends_split: bool,
@@ -103,8 +104,9 @@ pub struct SpeedSettings {
   /// With `static_skip`, a block partly unchanged since LAST, which is
   /// otherwise not tried intra, is tried with a cheap intra decision: its
   /// intra modes ranked by luma SATD plus an estimate of their mode bits,
-  /// the best one coded in full without angle deltas if it ranks a quarter
-  /// better than the block's best inter candidate (rlvideo delta). rav1e codes
+  /// the best one coded in full without angle deltas if it ranks a fifth
+  /// better than the block's best inter candidate, chroma counted in both
+  /// ranks (rlvideo delta). rav1e codes
   /// three modes, each with two chroma modes, then every angle delta.
   ///
   /// Enabled makes smaller files of moving content. No preset enables it.
