@@ -24,19 +24,22 @@ from rlvideo import RecordVideo, save_video
 from tests.helpers import decode, min_psnr, play, stream_info
 
 HAS_MOVIEPY = importlib.util.find_spec("moviepy") is not None
-HAS_SB3 = importlib.util.find_spec("stable_baselines3") is not None
-HAS_RAY = importlib.util.find_spec("ray") is not None
+#: The integrations' modules, the packages each needs and its extra: without those packages
+#: importing the module must fail with an ImportError that names the extra.
+INTEGRATIONS = {
+    "rlvideo.sb3": (("stable_baselines3",), "sb3"),
+    "rlvideo.rllib": (("ray",), "rllib"),
+    "rlvideo.torchrl": (("torchrl", "tensordict"), "torchrl"),
+}
 
 
 def test_every_module_imports() -> None:
     names = sorted(m.name for m in pkgutil.iter_modules(rlvideo.__path__, "rlvideo."))
-    assert {"rlvideo.vector", "rlvideo.record_video", "rlvideo.sb3", "rlvideo.rllib"} <= set(names)
+    assert {"rlvideo.vector", "rlvideo.record_video", *INTEGRATIONS} <= set(names), names
     for name in names:
-        if name == "rlvideo.sb3" and not HAS_SB3:
-            with pytest.raises(ImportError, match=r"pip install 'rlvideo\[sb3\]'"):
-                importlib.import_module(name)
-        elif name == "rlvideo.rllib" and not HAS_RAY:
-            with pytest.raises(ImportError, match=r"pip install 'rlvideo\[rllib\]'"):
+        needs, extra = INTEGRATIONS.get(name, ((), ""))
+        if not all(importlib.util.find_spec(package) for package in needs):
+            with pytest.raises(ImportError, match=rf"pip install 'rlvideo\[{extra}\]'"):
                 importlib.import_module(name)
         else:
             importlib.import_module(name)
