@@ -28,7 +28,7 @@ if not os.environ.get("RLVIDEO_REQUIRE_TORCHRL"):
 
 import torch
 from tensordict import TensorDict
-from torchrl.envs import Compose, GymEnv, SerialEnv, TransformedEnv
+from torchrl.envs import Compose, GymEnv, SerialEnv, StepCounter, TransformedEnv
 from torchrl.record import CSVLogger
 from torchrl.record import VideoRecorder as TorchRLRecorder
 from torchrl.record.loggers import mlflow as torchrl_mlflow
@@ -133,6 +133,22 @@ def test_a_batched_env_is_one_grid(tmp_path, batch):
     assert len(frames) == 5
     if batch == 3:
         assert not frames[0][400:, 600:].any()
+
+
+@pytest.mark.filterwarnings("ignore:Nested TransformedEnvs are automatically unwrapped")
+def test_a_recorder_cloned_by_a_nested_transformed_env_records_and_delivers(tmp_path):
+    # TransformedEnv(TransformedEnv(base, recorder), t) rebuilds the transforms from clones
+    # (Transform.clone: a shallow copy); the original recorder is then dropped here. The clone
+    # must record and deliver its video, as TorchRL's clone does.
+    pair = Pair(cartpole(), tmp_path, skip=1)
+    pair.env = TransformedEnv(pair.env, StepCounter())
+    assert pair.env.transform[1] is not pair.ours  # a clone
+    del pair.ours, pair.theirs
+    gc.collect()
+    pair.env.rollout(4, break_when_any_done=False)
+    pair.dump()
+    assert pair.videos("ours") == ["run_0.mp4"] and pair.videos("theirs") == ["run_0.pt"]
+    assert len(pair.compare("run_0")) == 5
 
 
 def test_a_batch_without_grid_is_recorded_frame_after_frame(tmp_path):

@@ -154,8 +154,8 @@ class VideoRecorder(ObservationTransform):
         for name, value in kwargs.items():
             (options if name in _ENCODER_OPTIONS else self.video_kwargs)[name] = value
         encoder_options = cast(EncoderOptions, options)
-        self._deliver = _delivery(logger, video_folder, self.video_kwargs)
-        if self._deliver is not None:
+        deliver = _delivery(logger, video_folder, self.video_kwargs)
+        if deliver is not None:
             if not isinstance(tag, str):
                 raise TypeError(f"tag must be a str, got {type(tag).__name__}")
             if not tag or tag.startswith("/") or ".." in tag.split("/"):
@@ -169,16 +169,19 @@ class VideoRecorder(ObservationTransform):
         self.tag = tag
         self.iter = 0
         self.count = 0
-        self.on_video_saved = on_video_saved
         self.fps: float = fps if fps is not None else getattr(logger, "video_fps", DEFAULT_FPS)
         # The video in progress, named by dump(): recorded in the temporary folder first.
         self._series = VideoSeries(tempfile.gettempdir(), self.fps, encoder_options, None)
-        recorder = weakref.ref(self)  # (the series must not keep the recorder alive)
-        self._series.reporters.append(lambda path: _hand_over(recorder(), path))
-        # A recorder dropped without dump() or close() leaves no file behind either.
-        weakref.finalize(self, _discard, self._series)
-        self._frame_shape: tuple[int, ...] | None = None
-        self._dump_to: tuple[str, int] | None = None
+        self._video = _Video(self._series, deliver, on_video_saved)
+
+    @property
+    def on_video_saved(self) -> VideoCallback | None:
+        """Called with the path of each video once the logger has it."""
+        return self._video.on_video_saved
+
+    @on_video_saved.setter
+    def on_video_saved(self, value: VideoCallback | None) -> None:
+        self._video.on_video_saved = value
 
     @property
     def make_grid(self) -> bool:
@@ -206,7 +209,7 @@ class VideoRecorder(ObservationTransform):
 
     def _apply_transform(self, observation: torch.Tensor) -> torch.Tensor:
         self.count += 1
-        if self.count % self.skip or self._deliver is None or self._full():
+        if self.count % self.skip or self._video.deliver is None or self._full():
             return observation
         pixels = observation
         if isinstance(pixels, NonTensorData):
@@ -267,19 +270,19 @@ class VideoRecorder(ObservationTransform):
         if self._series.recording:
             assert self.tag is not None  # checked with the logger
             tag = self.tag if suffix is None else f"{self.tag}_{suffix}"
-            self._dump_to = (tag, self.iter if step is None else step)
+            self._video.dump_to = (tag, self.iter if step is None else step)
             try:
                 self._series.close()  # waits, then _hand_over
             finally:
-                self._dump_to = None
-                self._frame_shape = None
+                self._video.dump_to = None
+                self._video.frame_shape = None
         self.iter += 1
         self.count = 0
 
     def close(self) -> None:
         """Throws away a video not dumped (as TorchRL's recorder loses its frames)."""
-        self._dump_to = None  # _hand_over deletes it
-        self._frame_shape = None
+        self._video.dump_to = None  # _hand_over deletes it
+        self._video.frame_shape = None
         _discard(self._series)
 
     def to_animation(self, **kwargs: Any) -> Any:
@@ -295,17 +298,18 @@ class VideoRecorder(ObservationTransform):
 
     def _add(self, frame: np.ndarray, *, copy: bool = True) -> None:
         """One frame of the video, started at its first frame."""
-        if self._frame_shape is None:
+        video = self._video
+        if not self._series.recording:
             self._series.start(f".rlvideo-torchrl-{os.getpid()}-{next(_staged)}")
-            self._frame_shape = frame.shape
-        elif frame.shape != self._frame_shape:
+            video.frame_shape = frame.shape
+        elif frame.shape != video.frame_shape:
             raise ValueError(
                 f"every frame of a video must have the same shape: the first had "
-                f"{self._frame_shape}, this one {frame.shape} (after skip, center_crop and "
+                f"{video.frame_shape}, this one {frame.shape} (after skip, center_crop and "
                 "make_grid)"
             )
         if not self._series.add(frame, copy=copy):  # the writer refused it (it warned)
-            self._frame_shape = None
+            video.frame_shape = None
             raise ValueError(f"rlvideo could not encode a frame of shape {frame.shape}")
 
     def _check_batched_worker_compat(self) -> None:
@@ -318,15 +322,35 @@ class VideoRecorder(ObservationTransform):
         )
 
 
-def _hand_over(recorder: VideoRecorder | None, staged: str) -> None:
+class _Video:
+    """A recorder's video in progress and where ``dump()`` sends it. TorchRL's
+    ``Transform.clone`` is a shallow copy (``TransformedEnv(TransformedEnv(env, recorder), t)``
+    records with a clone), so a recorder and its clones share this, as TorchRL's share their
+    ``obs`` list: whichever dumps delivers the video. The series' reporter holds it weakly,
+    and once no recorder holds it the video is discarded: a recorder dropped without
+    ``dump()`` or ``close()`` leaves no file behind."""
+
+    def __init__(
+        self, series: VideoSeries, deliver: Delivery | None, on_video_saved: VideoCallback | None
+    ) -> None:
+        self.deliver = deliver
+        self.on_video_saved = on_video_saved
+        self.dump_to: tuple[str, int] | None = None  # set by dump() while it hands over
+        self.frame_shape: tuple[int, ...] | None = None  # the first frame's
+        video = weakref.ref(self)  # (the series must not keep this alive)
+        series.reporters.append(lambda path: _hand_over(video(), path))
+        weakref.finalize(self, _discard, series)
+
+
+def _hand_over(video: _Video | None, staged: str) -> None:
     """The complete video at `staged` (a temporary file) to the recorder's logger; deleted
     when not dumped or when the logger keeps its own copy."""
     try:
-        if recorder is not None and recorder._dump_to is not None:
-            assert recorder._deliver is not None  # nothing is recorded without
-            path = recorder._deliver(staged, *recorder._dump_to)
-            if recorder.on_video_saved is not None:
-                recorder.on_video_saved(path)
+        if video is not None and video.dump_to is not None:
+            assert video.deliver is not None  # nothing is recorded without
+            path = video.deliver(staged, *video.dump_to)
+            if video.on_video_saved is not None:
+                video.on_video_saved(path)
     finally:
         if os.path.exists(staged):  # (moved away by CSV, TensorBoard and video_folder)
             os.remove(staged)
