@@ -447,3 +447,37 @@ def test_a_video_folder_that_is_the_temporary_folder_keeps_the_file():
         assert len(decode(path)) == 1
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_a_move_across_file_systems_never_shows_a_partial_file(tmp_path, monkeypatch):
+    # The temporary folder is often another file system (a tmpfs): os.rename fails with
+    # EXDEV and the file is copied. A copy that fails must leave nothing under the final name.
+    import errno
+    import shutil
+
+    rename = os.rename
+
+    def cross_device(src, dst, *args, **kwargs):
+        if os.path.dirname(src) == tempfile.gettempdir():  # the staged video
+            raise OSError(errno.EXDEV, "Invalid cross-device link", src)
+        rename(src, dst)
+
+    def copy_then_fail(src, dst, *args, **kwargs):
+        with open(dst, "wb") as file:
+            file.write(b"\0" * 10)  # a half-written file, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device", dst)
+
+    recorder = VideoRecorder(None, "moved", video_folder=tmp_path)
+    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+    monkeypatch.setattr(os, "rename", cross_device)
+    monkeypatch.setattr(os, "replace", cross_device)
+    with monkeypatch.context() as patch:
+        for name in ("copy2", "copyfile", "copy"):
+            patch.setattr(shutil, name, copy_then_fail)
+        with pytest.raises(OSError, match="No space left"):
+            recorder.dump()
+    assert os.listdir(tmp_path) == []
+    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+    recorder.dump()  # across file systems, copied whole (the failed dump did not count, as
+    assert os.listdir(tmp_path) == ["moved_0.mp4"]  # in TorchRL when log_video raises)
+    assert len(decode(tmp_path / "moved_0.mp4")) == 1

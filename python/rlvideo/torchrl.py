@@ -8,6 +8,7 @@ Needs TorchRL (``pip install rlvideo[torchrl]``), which this module imports at o
 
 from __future__ import annotations
 
+import errno
 import io
 import itertools
 import math
@@ -447,8 +448,24 @@ def _delivery(
 
 
 def _move(path: str, destination: str) -> str:
-    os.makedirs(os.path.dirname(destination) or ".", exist_ok=True)
-    shutil.move(path, destination)
+    """Moves the complete file at `path` to `destination` (its folder made if missing) so
+    that the final name only ever shows a complete file: renamed, or, from another file
+    system (the temporary folder is often a tmpfs), copied under a hidden name beside it and
+    renamed."""
+    folder = os.path.dirname(destination) or "."
+    os.makedirs(folder, exist_ok=True)
+    try:
+        os.replace(path, destination)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        part = os.path.join(folder, f".{os.path.basename(destination)}.part")
+        try:
+            shutil.copyfile(path, part)
+            os.replace(part, destination)
+        finally:
+            if os.path.exists(part):
+                os.remove(part)
     return destination
 
 
