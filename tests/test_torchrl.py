@@ -28,6 +28,7 @@ if not os.environ.get("RLVIDEO_REQUIRE_TORCHRL"):
 
 import torch
 from tensordict import TensorDict
+from torchrl.collectors import Collector
 from torchrl.envs import Compose, GymEnv, SerialEnv, StepCounter, TransformedEnv
 from torchrl.record import CSVLogger
 from torchrl.record import VideoRecorder as TorchRLRecorder
@@ -205,13 +206,35 @@ def test_dump_on_done_dumps_each_episode(tmp_path):
         pair.compare(name[: -len(".pt")])
 
 
-def test_close_drops_a_video_not_dumped(tmp_path):
+def test_a_collector_s_last_batch_is_dumped_after_it_closed_the_env(tmp_path):
+    # A Collector closes its env once total_frames are collected, before the loop body sees
+    # the last batch; TorchRL's close() keeps the frames, so the loop's dump() logs them.
+    pair = Pair(cartpole(), tmp_path, skip=1)
+    collector = Collector(pair.env, policy=None, frames_per_batch=5, total_frames=10)
+    for _ in collector:
+        pair.dump()
+    assert (
+        pair.videos("ours")
+        == ["run_0.mp4", "run_1.mp4"]
+        == [n.replace(".pt", ".mp4") for n in pair.videos("theirs")]
+    )
+    assert [len(pair.compare(n)) for n in ("run_0", "run_1")] == [6, 5]
+
+
+def test_close_keeps_the_video_for_dump_and_dropping_the_recorder_deletes_it(tmp_path):
     pair = Pair(cartpole(), tmp_path)
     pair.env.rollout(6, break_when_any_done=False)
+    pair.env.close()
+    pair.dump()  # after close, as TorchRL's frames are
+    assert pair.videos("ours") == ["run_0.mp4"]
+    assert len(pair.compare("run_0")) == 3  # calls 2, 4 and 6 of 7 (skip=2)
+    for _ in range(2):  # (skip=2)
+        pair.ours(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
     staged = pair.ours._series.video_name
     assert staged is not None
     pair.env.close()
-    assert pair.videos("ours") == []
+    del pair
+    gc.collect()
     assert not [n for n in os.listdir(tempfile.gettempdir()) if staged in n]
 
 

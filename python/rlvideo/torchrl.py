@@ -281,10 +281,10 @@ class VideoRecorder(ObservationTransform):
         self.count = 0
 
     def close(self) -> None:
-        """Throws away a video not dumped (as TorchRL's recorder loses its frames)."""
-        self._video.dump_to = None  # _hand_over deletes it
-        self._video.frame_shape = None
-        _discard(self._series)
+        """Keeps the video in progress for a later ``dump()``, as TorchRL's recorder keeps its
+        frames: a collector closes its env once it has collected ``total_frames``, before the
+        loop's last ``dump()``. A video never dumped is deleted when the recorder is dropped
+        (or the interpreter exits)."""
 
     def to_animation(self, **kwargs: Any) -> Any:
         """Not available: the frames are not kept. Play the file instead (``rlvideo.notebook``
