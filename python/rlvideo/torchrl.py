@@ -57,8 +57,8 @@ SHAPES = "(H, W, 3), (3, H, W), (H, W, 1), (1, H, W) or (H, W), with any batch d
 class VideoRecorder(ObservationTransform):
     """Records the pixels passing through a TorchRL env (or a batch of data) into a video that
     ``dump()`` hands to ``logger``, as ``torchrl.record.VideoRecorder`` (TorchRL 0.14) does:
-    the same arguments, defaults, frames (the reset's and every ``skip``-th call's, grids for
-    batched envs) and ``dump()`` with a file where TorchRL's logger puts its own.
+    the same arguments, defaults, frames (every ``skip``-th call's, the reset counting as one;
+    grids for batched envs) and ``dump()`` with a file where TorchRL's logger puts its own.
 
     Each frame goes to an AV1 encoder on a background thread as it passes; nothing is kept in
     a list (there is no ``obs``). ``dump()`` waits for the encoder to finish the video (what
@@ -71,8 +71,8 @@ class VideoRecorder(ObservationTransform):
     - ``MLFlowLogger``: an artifact in ``videos/``, named as TorchRL names it
       (``{tag}_step_{step:04}.mp4``, ``{tag}.mp4`` at step 0); the temporary file is deleted.
     - ``TensorboardLogger``: TensorBoard shows videos only as GIF summaries made from a tensor,
-      not MP4 files: the file is written to ``{log_dir}/videos/{tag}_{step}.mp4`` beside the
-      event files and a text summary under ``tag`` names it.
+      not MP4 files: the file is written to ``{log_dir}/{exp_name}/videos/{tag}_{step}.mp4``
+      beside the event files and a text summary under ``tag`` names it.
     - ``None``: with ``video_folder``, ``{video_folder}/{tag}_{step}.mp4``; without it nothing
       is recorded (TorchRL's recorder throws the frames away at ``dump()``).
 
