@@ -122,6 +122,13 @@ def test_center_crop(tmp_path, size):
     assert frames[0].shape == (size, size, 3)
 
 
+def test_center_crop_0_is_no_crop_as_in_torchrl(tmp_path):
+    pair = Pair(cartpole(), tmp_path, center_crop=0, skip=1)  # (TorchRL: `if center_crop:`)
+    pair.env.rollout(3, break_when_any_done=False)
+    pair.dump()
+    assert pair.compare("run_0")[0].shape == (400, 600, 3)
+
+
 @pytest.mark.parametrize("batch", [2, 3])  # 3: a 2x2 grid with a black cell
 def test_a_batched_env_is_one_grid(tmp_path, batch):
     pair = Pair(cartpole(batch), tmp_path)

@@ -103,6 +103,7 @@ class VideoRecorder(ObservationTransform):
         center_crop: Crop each frame to a ``center_crop`` x ``center_crop`` square around its
             centre (padding with black where the frame is smaller), as
             ``torchvision.transforms.functional.center_crop`` does; no torchvision needed.
+            ``None`` or 0 (as in TorchRL): no crop.
         make_grid: Tile a batch of frames (a batched env's sub-envs) into one frame,
             ``ceil(sqrt(n))`` to a row, as TorchRL does; ``False`` records the frames of a
             batch one after the other. Default: ``True`` with a parent env, else ``False``.
@@ -162,7 +163,8 @@ class VideoRecorder(ObservationTransform):
             if not tag or tag.startswith("/") or ".." in tag.split("/"):
                 raise ValueError(f"tag must name a file inside the logger's folder, got {tag!r}")
         self.skip = _check_positive("skip", skip)
-        self.center_crop = _check_positive("center_crop", center_crop)
+        # 0 crops nothing, as in TorchRL (`if center_crop:`)
+        self.center_crop = _check_positive("center_crop", center_crop if center_crop != 0 else None)
         self.make_grid = make_grid
         self.max_frames = _check_positive("max_frames", max_frames)
         self.dump_on_done = dump_on_done
