@@ -299,6 +299,16 @@ def test_bad_arguments_raise_at_construction(tmp_path, kwargs, error, match):
         VideoRecorder(**arguments)
 
 
+def test_a_suffix_leading_out_of_the_folder_raises_and_the_video_waits(tmp_path):
+    recorder = VideoRecorder(None, "run", video_folder=tmp_path / "videos")
+    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+    with pytest.raises(ValueError, match=r"tag with its suffix must name a file inside .*/\.\./"):
+        recorder.dump(suffix="/../../escaped")
+    assert os.listdir(tmp_path) == []
+    recorder.dump(suffix="ok")  # the video was kept for a dump that names it well
+    assert os.listdir(tmp_path / "videos") == ["run_ok_0.mp4"]
+
+
 def test_without_a_logger_or_folder_nothing_is_encoded(tmp_path):
     recorder = VideoRecorder(None, None)
     recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))

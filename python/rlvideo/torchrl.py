@@ -158,10 +158,7 @@ class VideoRecorder(ObservationTransform):
         encoder_options = cast(EncoderOptions, options)
         deliver = _delivery(logger, video_folder, self.video_kwargs)
         if deliver is not None:
-            if not isinstance(tag, str):
-                raise TypeError(f"tag must be a str, got {type(tag).__name__}")
-            if not tag or tag.startswith("/") or ".." in tag.split("/"):
-                raise ValueError(f"tag must name a file inside the logger's folder, got {tag!r}")
+            _check_tag(tag, "tag")
         self.skip = _check_positive("skip", skip)
         # 0 crops nothing, as in TorchRL (`if center_crop:`)
         self.center_crop = _check_positive("center_crop", center_crop if center_crop != 0 else None)
@@ -271,8 +268,8 @@ class VideoRecorder(ObservationTransform):
                 ``dump()`` was called before.
         """
         if self._series.recording:
-            assert self.tag is not None  # checked with the logger
             tag = self.tag if suffix is None else f"{self.tag}_{suffix}"
+            tag = _check_tag(tag, "tag" if suffix is None else "tag with its suffix")
             self._video.dump_to = (tag, self.iter if step is None else step)
             try:
                 self._series.close()  # waits, then _hand_over
@@ -363,6 +360,15 @@ def _discard(series: VideoSeries) -> None:
     """Ends a video nobody dumped (its file is deleted when complete)."""
     if series.recording:
         series.close()
+
+
+def _check_tag(tag: object, what: str) -> str:
+    """A video's name in the logger: a file (or subfolders and a file) inside its folder."""
+    if not isinstance(tag, str):
+        raise TypeError(f"{what} must be a str, got {type(tag).__name__}")
+    if not tag or tag.startswith("/") or ".." in tag.split("/"):
+        raise ValueError(f"{what} must name a file inside the logger's folder, got {tag!r}")
+    return tag
 
 
 def _check_positive(name: str, value: int | None) -> int | None:
