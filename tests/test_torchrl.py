@@ -309,6 +309,30 @@ def test_a_suffix_leading_out_of_the_folder_raises_and_the_video_waits(tmp_path)
     assert os.listdir(tmp_path / "videos") == ["run_ok_0.mp4"]
 
 
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_recorder_records_its_own_video(tmp_path, how):
+    # TorchRL's recorder pickles and deep-copies; a copy (a worker process's, say) must record
+    # and deliver its own video, and leave the original's alone.
+    import copy
+    import pickle
+
+    logger = CSVLogger("exp", log_dir=str(tmp_path))
+    recorder = VideoRecorder(logger, "run", skip=1)
+    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+    twin = copy.deepcopy(recorder) if how == "deepcopy" else pickle.loads(pickle.dumps(recorder))
+    for _ in range(3):
+        twin(TensorDict({"pixels": torch.full((16, 16, 3), 255, dtype=torch.uint8)}, []))
+    twin.dump(suffix="twin")
+    recorder.dump()
+    videos = Path(logger.experiment.log_dir) / "videos"
+    if how == "pickle":  # (the logger was pickled too: the same folder)
+        videos = Path(twin.logger.experiment.log_dir) / "videos"
+    assert sorted(os.listdir(videos)) == ["run_0.mp4", "run_twin_0.mp4"]
+    assert len(decode(videos / "run_0.mp4")) == 1
+    twins = decode(videos / "run_twin_0.mp4")
+    assert len(twins) == 3 and all(frame.mean() > 250 for frame in twins)  # its own frames
+
+
 def test_without_a_logger_or_folder_nothing_is_encoded(tmp_path):
     recorder = VideoRecorder(None, None)
     recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))

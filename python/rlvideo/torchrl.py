@@ -170,9 +170,29 @@ class VideoRecorder(ObservationTransform):
         self.iter = 0
         self.count = 0
         self.fps: float = fps if fps is not None else getattr(logger, "video_fps", DEFAULT_FPS)
+        self._video_folder = video_folder
+        self._new_video(encoder_options, on_video_saved)
+
+    def _new_video(
+        self, encoder_options: EncoderOptions, on_video_saved: VideoCallback | None
+    ) -> None:
         # The video in progress, named by dump(): recorded in the temporary folder first.
         self._series = VideoSeries(tempfile.gettempdir(), self.fps, encoder_options, None)
+        deliver = _delivery(self.logger, self._video_folder, self.video_kwargs)
         self._video = _Video(self._series, deliver, on_video_saved)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy (``copy.deepcopy``; pickle, as a worker process gets it) starts with no
+        video in progress: the encoder and the frames so far stay with the original."""
+        state: dict[str, Any] = super().__getstate__()
+        series, video = state.pop("_series"), state.pop("_video")
+        state["_video_options"] = (series.encoder_options, video.on_video_saved)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        encoder_options, on_video_saved = state.pop("_video_options")
+        super().__setstate__(state)
+        self._new_video(encoder_options, on_video_saved)
 
     @property
     def on_video_saved(self) -> VideoCallback | None:
