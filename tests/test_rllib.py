@@ -291,9 +291,10 @@ class Logger:
         self.items.append(value)
 
 
-def drive(callback: RecordVideoCallback, env: Any, episodes: list[int]) -> Logger:
+def drive(callback: RecordVideoCallback, env: Any, episodes: list[int], logger: Any = None) -> Any:
     """Calls the hooks as an EnvRunner does for sub-env 0's episodes of these lengths (a
-    negative one: RLlib resets it before it ends), then ends the sample round."""
+    negative one: RLlib resets it before it ends), then ends the sample round (logging to
+    `logger`, by default a `Logger`)."""
     runner = SimpleNamespace(config=SimpleNamespace(in_evaluation=False), worker_index=1)
     hooks = {"env_runner": runner, "env": env, "env_index": 0}
     env.reset(seed=0)
@@ -307,7 +308,7 @@ def drive(callback: RecordVideoCallback, env: Any, episodes: list[int]) -> Logge
             callback.on_episode_step(episode=episode, **hooks)
         if length > 0:
             callback.on_episode_end(episode=episode, prev_episode_chunks=[], **hooks)
-    logger = Logger()
+    logger = Logger() if logger is None else logger
     callback.on_sample_end(env_runner=runner, metrics_logger=logger)
     return logger
 
@@ -347,6 +348,48 @@ def test_a_failing_recording_warns_and_sampling_goes_on(tmp_path: Path, vector_e
     assert logger.items == []
 
 
+def test_a_lone_video_and_one_reported_again_are_written_once(
+    tmp_path: Path, vector_env: Any
+) -> None:
+    """The items go through RLlib's own MetricsLogger, as from an EnvRunner to the driver:
+    its ``compile()`` gives a list of one item as the item itself (a lone video in an
+    iteration, as every iteration of one EnvRunner with ``keep_best=1`` has), which is
+    written all the same; and an evaluation's items come again in the next iteration's
+    result (RLlib compiles them with the training metrics), which are not written twice."""
+    from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
+
+    callback = RecordVideoCallback(
+        str(tmp_path / "videos"), runner_folder=str(tmp_path), episode_trigger=lambda e: True
+    )
+    algorithm = SimpleNamespace(logdir=str(tmp_path), iteration=0)
+    root = MetricsLogger(root=True)
+    runner = MetricsLogger()
+    drive(callback, vector_env, [7], runner)
+    root.aggregate([runner.reduce()], key="env_runners")
+    result = {**root.compile(), "training_iteration": 1}
+    callback.on_train_result(algorithm=algorithm, result=result)
+    [path] = result["env_runners"][VIDEOS_KEY]
+    assert Path(path).name == "rl-video-iteration-1-runner-1-env-0-episode-0.mp4"
+    assert frames(path) == 8
+
+    # Iteration 2 trains (its metrics compiled), then evaluates (peeked, as evaluate() does).
+    training = root.compile()
+    drive(callback, vector_env, [5], runner)
+    root.aggregate([runner.reduce()], key=("evaluation", "env_runners"))
+    evaluation = root.peek("evaluation", latest_merged_only=True)
+    result = {**training, "evaluation": evaluation, "training_iteration": 2}
+    callback.on_train_result(algorithm=algorithm, result=result)
+    [path] = result["evaluation"]["env_runners"][VIDEOS_KEY]
+    assert frames(path) == 6
+    result = {**root.compile(), "training_iteration": 3}  # no evaluation in iteration 3
+    callback.on_train_result(algorithm=algorithm, result=result)
+    assert result["evaluation"]["env_runners"][VIDEOS_KEY] == [path]
+    assert sorted(p.name for p in (tmp_path / "videos").rglob("*.mp4")) == [
+        "rl-video-iteration-1-runner-1-env-0-episode-0.mp4",
+        "rl-video-iteration-2-runner-1-env-0-episode-1.mp4",
+    ]
+
+
 WANDB_SCRIPT = """
 import json, os, pickle, sys, types
 import numpy as np
@@ -363,7 +406,7 @@ with rlvideo.VideoWriter(path, 30) as writer:
         writer.write(np.full((64, 96, 3), 20 * t, np.uint8))
 callback = RecordVideoCallback(os.path.join(folder, "videos"), wandb=True)
 item = {"name": "runner-1-env-0-episode-0", "data": open(path, "rb").read(),
-        "rewards": np.ones(9), "frames": 10, "runner": 1, "tag": callback._tag}
+        "rewards": np.ones(9), "frames": 10, "runner": 1, "tag": callback._tag, "id": "1"}
 result = {"training_iteration": 3, "env_runners": {VIDEOS_KEY: [item], "num_episodes": 1}}
 callback.on_train_result(algorithm=types.SimpleNamespace(logdir=folder), result=result)
 result = pickle.loads(pickle.dumps(result))  # as Tune hands a result to its callbacks

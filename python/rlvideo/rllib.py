@@ -18,6 +18,7 @@ import contextlib
 import functools
 import os
 import tempfile
+import uuid
 import warnings
 from collections.abc import Collection, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Callable
@@ -191,6 +192,8 @@ class RecordVideoCallback(RLlibCallback):
         self._runner_checked = False
         # Tells this callback's videos from those of other RecordVideoCallbacks of the same
         # algorithm (its EnvRunners' instances and the driver's have the same options).
+        # On the driver: the ids of the videos of the last two results, and their paths.
+        self._written: list[dict[str, str | None]] = [{}, {}]
         self._tag = repr(
             (video_folder, name_prefix, record_training, record_evaluation, self.env_indices)
         ) + repr((keep_best, keep_worst, frame_stride))
@@ -257,6 +260,9 @@ class RecordVideoCallback(RLlibCallback):
         folder = self.video_folder or os.path.join(algorithm.logdir, "videos")
         iteration = int(result.get("training_iteration") or algorithm.iteration)
         saved: list[str] = []
+        # The videos of this result by item id: their paths, None for those not kept.
+        written: dict[str, str | None] = {}
+        before = {**self._written[1], **self._written[0]}  # the last two results'
         evaluation = result.get("evaluation")
         for kind, metrics in (
             ("training", result.get("env_runners")),
@@ -265,26 +271,44 @@ class RecordVideoCallback(RLlibCallback):
             if not isinstance(metrics, dict) or VIDEOS_KEY not in metrics:
                 continue
             items = metrics[VIDEOS_KEY]
+            if isinstance(items, dict):  # MetricsLogger.compile() unwraps a list of one
+                items = [items]
             if not isinstance(items, list):
                 continue
             # This callback's items: other RecordVideoCallbacks of the algorithm log under
             # the same key, and a result RLlib reports again holds paths, written already.
             ours = [i for i in items if isinstance(i, dict) and i.get("tag") == self._tag]
-            if ours:
-                paths = self._save(ours, os.path.join(folder, kind), iteration)
-                metrics[VIDEOS_KEY] = [i for i in items if not any(i is o for o in ours)] + paths
-                saved += paths
-                if self.wandb and paths:
-                    import wandb  # the driver's: imported only when asked for
+            if not ours:
+                continue
+            # RLlib reports an evaluation's metrics again in the next iteration's result
+            # (compiled with the training ones): those videos were written (or dropped).
+            new = [i for i in ours if i["id"] not in before]
+            paths = self._save(new, os.path.join(folder, kind), iteration, written)
+            again = [path for i in ours if (path := before.get(i["id"])) is not None]
+            others = [i for i in items if not any(i is o for o in ours)]
+            metrics[VIDEOS_KEY] = others + again + paths
+            saved += paths
+            if self.wandb and paths:
+                import wandb  # the driver's: imported only when asked for
 
-                    videos = [wandb.Video(path, format="mp4") for path in paths]
-                    metrics[WANDB_KEY] = [*metrics.get(WANDB_KEY, []), *videos]
+                videos = [wandb.Video(path, format="mp4") for path in paths]
+                metrics[WANDB_KEY] = [*metrics.get(WANDB_KEY, []), *videos]
+        # An item comes back at most once, in the next result: two results' ids suffice.
+        self._written = [written, self._written[0]]
         if self.on_video_saved is not None:
             for path in saved:
                 self.on_video_saved(path)
 
-    def _save(self, items: list[dict[str, Any]], folder: str, iteration: int) -> list[str]:
-        """Writes the iteration's kept videos into `folder`; returns their paths."""
+    def _save(
+        self,
+        items: list[dict[str, Any]],
+        folder: str,
+        iteration: int,
+        written: dict[str, str | None],
+    ) -> list[str]:
+        """Writes the iteration's kept videos into `folder`; returns their paths. Notes in
+        `written` each item's path by its id (None: not kept)."""
+        written.update((item["id"], None) for item in items)
         prefix = f"{self.name_prefix}-iteration-{iteration}"
         named: list[tuple[str, dict[str, Any]]]
         if self.keep_best or self.keep_worst:
@@ -299,8 +323,14 @@ class RecordVideoCallback(RLlibCallback):
             ]
         else:
             named = [(f"{prefix}-{item['name']}", item) for item in items]
+        if not named:
+            return []
         os.makedirs(folder, exist_ok=True)
-        return [_write_new(folder, name, item["data"]) for name, item in named]
+        paths = []
+        for name, item in named:
+            paths.append(_write_new(folder, name, item["data"]))
+            written[item["id"]] = paths[-1]
+        return paths
 
 
 class _RunnerVideos:
@@ -401,6 +431,7 @@ class _RunnerVideos:
                     "rewards": stats.rewards,
                     "frames": stats.frames,
                     "runner": self.worker_index,
+                    "id": uuid.uuid4().hex,
                 }
             )
         # Every ended episode's video is complete now: shipped, or deleted by the ranking.
