@@ -479,3 +479,46 @@ except ImportError as error:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "pip install 'rlvideo[rllib]'" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        (
+            {"record_training": 1},
+            TypeError,
+            "record_training must be True, False or a coll.*got int",
+        ),
+        ({"record_evaluation": "1"}, TypeError, "record_evaluation must be .* got str"),
+        ({"record_training": [1.0]}, TypeError, "EnvRunner indices \\(ints\\), got float 1.0"),
+        ({"record_training": [-1]}, ValueError, "record_training .* \\(0 or more\\), got -1"),
+        ({"env_indices": 0}, TypeError, "env_indices must be a sequence of ints.*got int"),
+        ({"env_indices": None}, TypeError, "env_indices must be a sequence of ints.*got None"),
+        ({"env_indices": []}, ValueError, "env_indices must choose at least one sub-env"),
+        ({"env_indices": [0, 0]}, ValueError, "env_indices must not repeat an index, got 0"),
+        ({"env_indices": [-1]}, ValueError, "env_indices must be in range"),
+        ({"episode_trigger": 5}, TypeError, "episode_trigger must be a function .* got int"),
+        ({"fps": 0}, ValueError, "fps must be a number above 0"),
+        ({"quantizer": -5}, ValueError, "quantizer must be between 0 and 255, got -5"),
+        ({"bogus": 1}, TypeError, "bogus"),
+    ],
+)
+def test_bad_options_fail_on_the_driver(options: dict[str, Any], error: type, message: str) -> None:
+    """A bad option fails where the callback is made (RLlib makes the driver's at
+    build_algo()), naming what was expected and what came; on an EnvRunner it would fail
+    (or silently do nothing in) every sample() call."""
+    with pytest.raises(error, match=message):
+        RecordVideoCallback(**options)
+
+
+def test_env_indices_beyond_the_sub_envs_fail_at_algorithm_init() -> None:
+    """env_indices out of the EnvRunners' sub-envs (training or evaluation config) fail in
+    on_algorithm_init, on the driver, before any EnvRunner samples."""
+    callback = RecordVideoCallback(env_indices=(0, 2))
+    training = SimpleNamespace(num_envs_per_env_runner=3)
+    evaluation = SimpleNamespace(num_envs_per_env_runner=2)
+    callback.on_algorithm_init(algorithm=SimpleNamespace(config=training, evaluation_config=None))
+    with pytest.raises(ValueError, match=r"range\(num_envs\) = range\(2\), got 2"):
+        callback.on_algorithm_init(
+            algorithm=SimpleNamespace(config=training, evaluation_config=evaluation)
+        )

@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 import tempfile
 import uuid
 import warnings
 from collections.abc import Collection, Iterator, Sequence
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -33,7 +35,8 @@ except ImportError as error:  # Ray or RLlib missing
         f"rlvideo.rllib needs Ray RLlib: pip install 'rlvideo[rllib]' ({error})"
     ) from error
 
-from rlvideo._env_select import _Frames, _SubEnv
+from rlvideo._env_select import _Frames, _SubEnv, check_env_choice
+from rlvideo._native import check_options
 from rlvideo._schedule import TriggerSchedule
 from rlvideo._selection import (
     EpisodeStats,
@@ -167,8 +170,22 @@ class RecordVideoCallback(RLlibCallback):
         **encoder_options: Unpack[EncoderOptions],
     ) -> None:
         super().__init__()
+        # Checked here, on the driver, where a mistake fails build_algo() (on an EnvRunner
+        # it would fail every sample() call of every EnvRunner).
         check_file_name(name_prefix, "name_prefix")
         make_selection(keep_best, keep_worst, score, name_prefix)  # checks the options
+        if episode_trigger is not None and not callable(episode_trigger):
+            raise TypeError(
+                "episode_trigger must be a function of the episode index returning a bool, "
+                f"got {type(episode_trigger).__name__}"
+            )
+        record_training = _check_env_runners(record_training, "record_training")
+        record_evaluation = _check_env_runners(record_evaluation, "record_evaluation")
+        # (the number of sub-envs is checked in on_algorithm_init, from the config)
+        if env_indices is None:  # (check_env_choice's "every sub-env")
+            raise TypeError("env_indices must be a sequence of ints (sub-env indices), got None")
+        env_indices = check_env_choice(env_indices, "files", sys.maxsize).indices or ()
+        check_options(30 if fps is None else fps, **encoder_options)
         if episode_trigger is None and (keep_best or keep_worst):
             episode_trigger = every_episode
         self.video_folder = video_folder
@@ -197,6 +214,13 @@ class RecordVideoCallback(RLlibCallback):
         self._tag = repr(
             (video_folder, name_prefix, record_training, record_evaluation, self.env_indices)
         ) + repr((keep_best, keep_worst, frame_stride))
+
+    def on_algorithm_init(self, *, algorithm: Any, **kwargs: Any) -> None:
+        """Checks `env_indices` against the sub-envs each EnvRunner will have."""
+        for config in (algorithm.config, getattr(algorithm, "evaluation_config", None)):
+            num_envs = getattr(config, "num_envs_per_env_runner", None)
+            if isinstance(num_envs, int):
+                check_env_choice(self.env_indices, "files", num_envs)
 
     # -- on the EnvRunners ------------------------------------------------------------------
 
@@ -353,11 +377,8 @@ class _RunnerVideos:
             fps = strided_fps(metadata.get("render_fps") or 30, options.frame_stride)
         num_envs = getattr(env, "num_envs", 1)
         self.sub_envs: dict[int, _SubEnv] = {}
+        check_env_choice(options.env_indices, "files", num_envs)
         for index in options.env_indices:
-            if not 0 <= index < num_envs:
-                raise ValueError(
-                    f"env_indices must be in range(num_envs) = range({num_envs}), got {index}"
-                )
             series = VideoSeries(
                 self.folder,
                 fps,
@@ -448,6 +469,25 @@ def _failures_warned() -> Iterator[None]:
         yield
     except Exception as error:
         warnings.warn(f"rlvideo.rllib: a video was lost: {error!r}", stacklevel=3)
+
+
+def _check_env_runners(chosen: object, what: str) -> bool | frozenset[int]:
+    """``record_training``/``record_evaluation``: a bool, or EnvRunner indices."""
+    if isinstance(chosen, bool):
+        return chosen
+    if isinstance(chosen, (str, bytes)) or not isinstance(chosen, Collection):
+        raise TypeError(
+            f"{what} must be True, False or a collection of EnvRunner indices (ints), "
+            f"got {type(chosen).__name__}"
+        )
+    for index in chosen:
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, Integral):
+            raise TypeError(
+                f"{what} must hold EnvRunner indices (ints), got {type(index).__name__} {index!r}"
+            )
+        if index < 0:
+            raise ValueError(f"{what} must hold EnvRunner indices (0 or more), got {index}")
+    return frozenset(int(index) for index in chosen)
 
 
 def _stats(item: dict[str, Any]) -> EpisodeStats:
