@@ -496,14 +496,26 @@ def _stats(item: dict[str, Any]) -> EpisodeStats:
 
 def _write_new(folder: str, name: str, data: bytes) -> str:
     """Writes `data` as ``folder/name.mp4`` (``name-2.mp4``, ... if taken) through a
-    temporary name, so that a final name only ever shows a complete file."""
-    final = os.path.join(folder, f"{name}.mp4")
-    n = 1
-    while os.path.exists(final):
-        n += 1
-        final = os.path.join(folder, f"{name}-{n}.mp4")
-    part = os.path.join(folder, f".{os.path.basename(final)}.part")
-    with open(part, "wb") as file:
-        file.write(data)
-    os.replace(part, final)
-    return final
+    temporary file of its own, so that a final name only ever shows a complete file and
+    never replaces another: the trials of a Tune run may share a `video_folder`."""
+    part = os.path.join(folder, f".{name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+    try:
+        with open(part, "xb") as file:
+            file.write(data)
+        n = 1
+        final = os.path.join(folder, f"{name}.mp4")
+        while True:
+            try:
+                os.link(part, final)  # fails if `final` exists, however recently made
+                return final
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links: a check, then a rename
+                if not os.path.exists(final):
+                    os.replace(part, final)
+                    return final
+            n += 1
+            final = os.path.join(folder, f"{name}-{n}.mp4")
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(part)
