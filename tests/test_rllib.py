@@ -545,3 +545,17 @@ def test_the_driver_never_replaces_a_file_in_a_shared_folder(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [busy.name, taken.name, Path(path).name]
     )
+
+
+def test_a_runner_folder_that_cannot_be_made_warns_and_sampling_goes_on(
+    tmp_path: Path, vector_env: Any
+) -> None:
+    """The EnvRunner's own folder cannot be made (here: runner_folder is a file; a full
+    disk, say): a warning, no video, and no hook raises (which would fail sample() on every
+    EnvRunner RLlib restarts)."""
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"")
+    callback = RecordVideoCallback(runner_folder=str(blocker), episode_trigger=lambda e: True)
+    with pytest.warns(UserWarning, match="rlvideo.rllib: this EnvRunner records no video"):
+        logger = drive(callback, vector_env, [3])
+    assert logger.items == []

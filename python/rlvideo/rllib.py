@@ -231,7 +231,10 @@ class RecordVideoCallback(RLlibCallback):
             chosen = self.record_evaluation if evaluation else self.record_training
             index = int(env_runner.worker_index or 0)
             if chosen is True or (not isinstance(chosen, bool) and index in chosen):
-                self._runner = _RunnerVideos(self, env, index, evaluation)
+                # (A folder that cannot be made, on a full disk, say: this EnvRunner records
+                # nothing, with a warning, and samples on.)
+                with _failures_warned("this EnvRunner records no video"):
+                    self._runner = _RunnerVideos(self, env, index, evaluation)
         return self._runner
 
     def on_episode_start(  # type: ignore[override]
@@ -262,9 +265,9 @@ class RecordVideoCallback(RLlibCallback):
     ) -> None:
         videos = self._videos(env_runner, env)
         if videos is not None:
-            chunks = [*(prev_episode_chunks or ()), episode]
-            rewards = [np.asarray(chunk.get_rewards(), np.float64) for chunk in chunks]
             with _failures_warned():
+                chunks = [*(prev_episode_chunks or ()), episode]
+                rewards = [np.asarray(chunk.get_rewards(), np.float64) for chunk in chunks]
                 videos.episode_ended(env_index, np.concatenate(rewards))
 
     def on_sample_end(  # type: ignore[override]
@@ -461,14 +464,14 @@ class _RunnerVideos:
 
 
 @contextlib.contextmanager
-def _failures_warned() -> Iterator[None]:
+def _failures_warned(what: str = "a video was lost") -> Iterator[None]:
     """A video that fails (a full disk, say) is lost with a warning and the EnvRunner samples
     on: an exception in a callback would fail its ``sample()``, and a restarted EnvRunner
     would meet the same disk."""
     try:
         yield
     except Exception as error:
-        warnings.warn(f"rlvideo.rllib: a video was lost: {error!r}", stacklevel=3)
+        warnings.warn(f"rlvideo.rllib: {what}: {error!r}", stacklevel=3)
 
 
 def _check_env_runners(chosen: object, what: str) -> bool | frozenset[int]:
