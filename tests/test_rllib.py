@@ -559,3 +559,13 @@ def test_a_runner_folder_that_cannot_be_made_warns_and_sampling_goes_on(
     with pytest.warns(UserWarning, match="rlvideo.rllib: this EnvRunner records no video"):
         logger = drive(callback, vector_env, [3])
     assert logger.items == []
+
+
+def test_a_multi_agent_config_fails_at_algorithm_init() -> None:
+    """Multi-agent episodes (their rewards are per agent) are not supported: a TypeError
+    saying so on the driver, not a warning per episode on every EnvRunner."""
+    config = SimpleNamespace(is_multi_agent=True, num_envs_per_env_runner=1)
+    with pytest.raises(TypeError, match=r"single-agent episodes .* got a multi-agent config"):
+        RecordVideoCallback().on_algorithm_init(algorithm=SimpleNamespace(config=config))
+    config = PPOConfig().environment("CartPole-v1")  # RLlib's own property: single-agent
+    RecordVideoCallback().on_algorithm_init(algorithm=SimpleNamespace(config=config))

@@ -216,7 +216,13 @@ class RecordVideoCallback(RLlibCallback):
         ) + repr((keep_best, keep_worst, frame_stride))
 
     def on_algorithm_init(self, *, algorithm: Any, **kwargs: Any) -> None:
-        """Checks `env_indices` against the sub-envs each EnvRunner will have."""
+        """Checks `env_indices` against the sub-envs each EnvRunner will have, and that the
+        episodes are single-agent ones."""
+        if getattr(algorithm.config, "is_multi_agent", False) is True:
+            raise TypeError(
+                "rlvideo.rllib.RecordVideoCallback records single-agent episodes "
+                "(SingleAgentEnvRunner), got a multi-agent config"
+            )
         for config in (algorithm.config, getattr(algorithm, "evaluation_config", None)):
             num_envs = getattr(config, "num_envs_per_env_runner", None)
             if isinstance(num_envs, int):
