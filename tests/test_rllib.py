@@ -569,3 +569,32 @@ def test_a_multi_agent_config_fails_at_algorithm_init() -> None:
         RecordVideoCallback().on_algorithm_init(algorithm=SimpleNamespace(config=config))
     config = PPOConfig().environment("CartPole-v1")  # RLlib's own property: single-agent
     RecordVideoCallback().on_algorithm_init(algorithm=SimpleNamespace(config=config))
+
+
+def test_an_evaluation_on_its_own_is_written_when_it_ends(tmp_path: Path, vector_env: Any) -> None:
+    """``algo.evaluate()`` outside ``train()`` reaches no ``on_train_result``:
+    ``on_evaluate_end`` writes its videos (named after the next iteration) and puts their
+    paths in the returned metrics; the next iteration's result, which reports them again,
+    does not write them twice."""
+    from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
+
+    callback = RecordVideoCallback(
+        str(tmp_path / "videos"), runner_folder=str(tmp_path), episode_trigger=lambda e: True
+    )
+    root = MetricsLogger(root=True)
+    runner = MetricsLogger()
+    drive(callback, vector_env, [6, 4], runner)
+    root.aggregate([runner.reduce()], key=("evaluation", "env_runners"))
+    evaluation = root.peek("evaluation", latest_merged_only=True)  # as evaluate() returns
+    algorithm = SimpleNamespace(logdir=str(tmp_path), iteration=3)  # 3 train() calls done
+    callback.on_evaluate_end(algorithm=algorithm, evaluation_metrics=evaluation)
+    paths = evaluation["env_runners"][VIDEOS_KEY]
+    assert sorted(Path(path).name for path in paths) == [
+        "rl-video-iteration-4-runner-1-env-0-episode-0.mp4",
+        "rl-video-iteration-4-runner-1-env-0-episode-1.mp4",
+    ]
+    assert sorted(frames(path) for path in paths) == [5, 7]
+    result = {**root.compile(), "training_iteration": 4}
+    callback.on_train_result(algorithm=algorithm, result=result)
+    assert sorted(result["evaluation"]["env_runners"][VIDEOS_KEY]) == sorted(paths)
+    assert len(list((tmp_path / "videos").rglob("*.mp4"))) == 2

@@ -100,8 +100,9 @@ class RecordVideoCallback(RLlibCallback):
     A video still being recorded (its episode goes on into the next round) is shipped with
     the round its episode ends in.
 
-    On the driver, ``on_train_result`` writes the iteration's files into
-    ``video_folder/training`` and ``video_folder/evaluation`` as
+    On the driver, ``on_train_result`` writes the iteration's files (``on_evaluate_end``
+    an evaluation's, also of an ``algo.evaluate()`` called on its own, named after the next
+    iteration) into ``video_folder/training`` and ``video_folder/evaluation`` as
     ``{name_prefix}-iteration-{I}-runner-{R}-env-{E}-episode-{N}.mp4`` (with ``keep_best``
     or ``keep_worst``, only the iteration's best and worst over every EnvRunner, named
     ``{name_prefix}-iteration-{I}-best-1-runner-...``), each written under a temporary name
@@ -209,7 +210,8 @@ class RecordVideoCallback(RLlibCallback):
         self._runner_checked = False
         # Tells this callback's videos from those of other RecordVideoCallbacks of the same
         # algorithm (its EnvRunners' instances and the driver's have the same options).
-        # On the driver: the ids of the videos of the last two results, and their paths.
+        # On the driver: the videos of this result and the last, by item id: their paths
+        # (None: not kept).
         self._written: list[dict[str, str | None]] = [{}, {}]
         self._tag = repr(
             (video_folder, name_prefix, record_training, record_evaluation, self.env_indices)
@@ -287,49 +289,63 @@ class RecordVideoCallback(RLlibCallback):
 
     # -- on the driver ----------------------------------------------------------------------
 
+    def on_evaluate_end(  # type: ignore[override]
+        self, *, algorithm: Any, evaluation_metrics: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """Writes an evaluation's videos when it ends: ``algo.evaluate()`` called on its own
+        reaches no ``on_train_result``. Inside ``train()`` the evaluation belongs to the
+        iteration being run (``algorithm.iteration`` counts those done); on its own, it is
+        named after the next."""
+        metrics = evaluation_metrics.get("env_runners") if evaluation_metrics else None
+        self._report(self._take("evaluation", metrics, algorithm, algorithm.iteration + 1))
+
     def on_train_result(  # type: ignore[override]
         self, *, algorithm: Any, result: dict[str, Any], **kwargs: Any
     ) -> None:
-        folder = self.video_folder or os.path.join(algorithm.logdir, "videos")
         iteration = int(result.get("training_iteration") or algorithm.iteration)
-        saved: list[str] = []
-        # The videos of this result by item id: their paths, None for those not kept.
-        written: dict[str, str | None] = {}
-        before = {**self._written[1], **self._written[0]}  # the last two results'
+        saved = self._take("training", result.get("env_runners"), algorithm, iteration)
         evaluation = result.get("evaluation")
-        for kind, metrics in (
-            ("training", result.get("env_runners")),
-            ("evaluation", evaluation.get("env_runners") if isinstance(evaluation, dict) else None),
-        ):
-            if not isinstance(metrics, dict) or VIDEOS_KEY not in metrics:
-                continue
-            items = metrics[VIDEOS_KEY]
-            if isinstance(items, dict):  # MetricsLogger.compile() unwraps a list of one
-                items = [items]
-            if not isinstance(items, list):
-                continue
-            # This callback's items: other RecordVideoCallbacks of the algorithm log under
-            # the same key, and a result RLlib reports again holds paths, written already.
-            ours = [i for i in items if isinstance(i, dict) and i.get("tag") == self._tag]
-            if not ours:
-                continue
-            # RLlib reports an evaluation's metrics again in the next iteration's result
-            # (compiled with the training ones): those videos were written (or dropped).
-            new = [i for i in ours if i["id"] not in before]
-            paths = self._save(new, os.path.join(folder, kind), iteration, written)
-            again = [path for i in ours if (path := before.get(i["id"])) is not None]
-            others = [i for i in items if not any(i is o for o in ours)]
-            metrics[VIDEOS_KEY] = others + again + paths
-            saved += paths
-            if self.wandb and paths:
-                import wandb  # the driver's: imported only when asked for
-
-                videos = [wandb.Video(path, format="mp4") for path in paths]
-                metrics[WANDB_KEY] = [*metrics.get(WANDB_KEY, []), *videos]
+        if isinstance(evaluation, dict):  # (written by on_evaluate_end, unless reported anew)
+            saved += self._take("evaluation", evaluation.get("env_runners"), algorithm, iteration)
         # An item comes back at most once, in the next result: two results' ids suffice.
-        self._written = [written, self._written[0]]
+        self._written = [{}, self._written[0]]
+        self._report(saved)
+
+    def _take(self, kind: str, metrics: object, algorithm: Any, iteration: int) -> list[str]:
+        """Writes the videos of this callback's items in `metrics` (an EnvRunners' results
+        dict) into ``video_folder/kind`` and puts their paths in place of the items; returns
+        the paths written."""
+        if not isinstance(metrics, dict) or VIDEOS_KEY not in metrics:
+            return []
+        items = metrics[VIDEOS_KEY]
+        if isinstance(items, dict):  # MetricsLogger.compile() unwraps a list of one
+            items = [items]
+        if not isinstance(items, list):
+            return []
+        # This callback's items: other RecordVideoCallbacks of the algorithm log under the
+        # same key, and a result RLlib reports again holds paths, written already.
+        ours = [i for i in items if isinstance(i, dict) and i.get("tag") == self._tag]
+        if not ours:
+            return []
+        # RLlib reports an evaluation's metrics again in the next iteration's result
+        # (compiled with the training ones): those videos were written (or dropped).
+        before = {**self._written[1], **self._written[0]}
+        new = [i for i in ours if i["id"] not in before]
+        folder = self.video_folder or os.path.join(algorithm.logdir, "videos")
+        paths = self._save(new, os.path.join(folder, kind), iteration, self._written[0])
+        again = [path for i in ours if (path := before.get(i["id"])) is not None]
+        others = [i for i in items if not any(i is o for o in ours)]
+        metrics[VIDEOS_KEY] = others + again + paths
+        if self.wandb and paths:
+            import wandb  # the driver's: imported only when asked for
+
+            videos = [wandb.Video(path, format="mp4") for path in paths]
+            metrics[WANDB_KEY] = [*metrics.get(WANDB_KEY, []), *videos]
+        return paths
+
+    def _report(self, paths: list[str]) -> None:
         if self.on_video_saved is not None:
-            for path in saved:
+            for path in paths:
                 self.on_video_saved(path)
 
     def _save(
