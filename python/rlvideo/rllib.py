@@ -128,9 +128,9 @@ class RecordVideoCallback(RLlibCallback):
             ``frame_stride``), else 30.
         keep_best: Keep the videos of the ``keep_best`` highest ``score``s of each
             iteration (over all EnvRunners of a kind; 0, the default: keep every recorded
-            video). Each EnvRunner ships its own best of the round, the driver keeps the
-            iteration's best among them, so no more than ``keep_best + keep_worst`` videos
-            per EnvRunner cross the network.
+            video). Each EnvRunner ships its own best of each ``sample()`` call, the driver
+            keeps the iteration's best among them, so no more than ``keep_best +
+            keep_worst`` videos per EnvRunner and ``sample()`` call cross the network.
         keep_worst: The same for the lowest scores (``-worst-{rank}-``).
         score: ``score(stats)`` ranks a video from its ``rlvideo.EpisodeStats`` (its
             episode's rewards as RLlib recorded them; higher is better); by default the
