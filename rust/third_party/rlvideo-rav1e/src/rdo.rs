@@ -1335,9 +1335,13 @@ fn inter_frame_rdo_mode_decision<T: Pixel>(
   // Breakout +9% instructions, the best one +3%, for the same bytes and
   // PSNR within 0.1 dB (CarRacing: 4% of the bytes for 13% more CPU).
   let num_modes_rdo = if change.is_mixed() { 1 } else { num_modes_rdo };
-  // Code only the best-ranked candidate (rlvideo delta, rt_decision.rs).
+  // Code only the best-ranked candidates (rlvideo delta, rt_decision.rs).
   let fast = fi.config.speed_settings.fast_inter_decision;
-  let num_modes_rdo = if fast { 1 } else { num_modes_rdo };
+  let num_modes_rdo = if fast {
+    num_modes_rdo.min(crate::rt_decision::coded_inter_candidates(ts, change))
+  } else {
+    num_modes_rdo
+  };
 
   inter_mode_set.iter().for_each(|&(luma_mode, i)| {
     let mvs = match luma_mode {

@@ -34,6 +34,37 @@ use crate::static_skip::BlockChange;
 use crate::tiling::{Area, TileStateMut};
 use crate::util::{Aligned, Pixel};
 
+/// How many of a block's inter candidates `fast_inter_decision` codes in
+/// full, best ranked first ([`inter_candidate_cost`]): three for a block
+/// that changed everywhere inside a superblock partly unchanged since LAST
+/// (what a moving object uncovers), one elsewhere (a partly unchanged block
+/// is predicted exactly by zero motion where it did not change; where every
+/// block moves, a camera pan, each candidate costs the most).
+///
+/// The best one alone left a trail: where an 8x8 sprite crossing a smooth
+/// texture uncovers the background, the best-ranked candidate coded it at
+/// about twice the squared error rav1e's full search leaves, and static
+/// skip then repeated that picture until the next key frame
+/// (`tests/test_faithful.py::test_a_sprite_that_stops_leaves_no_trail`,
+/// texture: 1.08 dB below the encode without static skip; with three, 0.30
+/// dB above; two did not clear it). Three everywhere cost the 60-frame
+/// pan 25% more instructions (callgrind, 1 thread); three only there: the
+/// pan +0.05%, balanced CartPole 60 frames +2.4%, Breakout 60 +3.2%,
+/// CarRacing 40 +2.8%. Bjontegaard delta rate of three (everywhere)
+/// against one (quantizer 80-160, 1 thread): Pendulum 40 -0.9%, balanced
+/// CartPole 600 -0.1%, Breakout 600 0.0%, Pong 600 +0.1%, CarRacing 300
+/// -1.3%.
+pub(crate) fn coded_inter_candidates<T: Pixel>(
+  ts: &TileStateMut<'_, T>, change: BlockChange,
+) -> usize {
+  let superblock_partly_unchanged = ts.static_mask & ts.static_visible != 0;
+  if change == BlockChange::Changed && superblock_partly_unchanged {
+    3
+  } else {
+    1
+  }
+}
+
 /// How `fast_inter_decision` ranks an inter candidate: its luma SATD plus
 /// an estimate of its mode and motion-vector bits, weighed with
 /// `me_lambda` as the full-pel motion search weighs them. SATD alone (what
