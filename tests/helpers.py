@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -368,3 +369,15 @@ def changed_area_psnr(expected: list[np.ndarray], decoded: list[np.ndarray]) -> 
         squared += float(np.sum(error**2))
         count += error.size
     return float("inf") if squared == 0 else 10 * np.log10(255.0**2 * count / squared)
+
+
+def wandb_offline_env(folder: Path) -> dict[str, str]:
+    """The environment of a subprocess that runs wandb offline, its files under `folder`."""
+    return {
+        **os.environ,
+        "WANDB_MODE": "offline",
+        "WANDB_SILENT": "true",
+        "WANDB_DIR": str(folder),
+        "WANDB_CONFIG_DIR": str(folder / "config"),
+        "WANDB_CACHE_DIR": str(folder / "cache"),
+    }

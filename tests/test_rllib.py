@@ -39,7 +39,7 @@ import ray
 from ray.rllib.algorithms.ppo import PPOConfig
 
 from rlvideo.rllib import VIDEOS_KEY, WANDB_KEY, RecordVideoCallback
-from tests.helpers import stream_info
+from tests.helpers import stream_info, wandb_offline_env
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -432,14 +432,7 @@ def test_tune_wandb_logger_logs_the_files(tmp_path: Path) -> None:
     wandb (offline) stores our file byte for byte. The paths themselves it skips."""
     if os.environ.get("RLVIDEO_REQUIRE_RAY") != "1":
         pytest.importorskip("wandb")
-    env = {
-        **os.environ,
-        "WANDB_MODE": "offline",
-        "WANDB_SILENT": "true",
-        "WANDB_DIR": str(tmp_path),
-        "WANDB_CONFIG_DIR": str(tmp_path / "config"),
-        "WANDB_CACHE_DIR": str(tmp_path / "cache"),
-    }
+    env = wandb_offline_env(tmp_path)
     done = subprocess.run(
         [sys.executable, "-c", WANDB_SCRIPT, str(tmp_path)],
         capture_output=True,

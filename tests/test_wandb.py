@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import wandb_offline_env
+
 # scripts/test.sh installs wandb (the test extra) and sets RLVIDEO_REQUIRE_WANDB: there these
 # tests must run, not skip, so a missing wandb is an error.
 if os.environ.get("RLVIDEO_REQUIRE_WANDB"):
@@ -70,14 +72,7 @@ def run_with_wandb(
 ) -> tuple[Path, Path]:
     """(our video folder, the run's media/videos folder) after recording under wandb
     (`name_prefix` is that of the single-env RecordVideo)."""
-    env = {
-        **os.environ,
-        "WANDB_MODE": "offline",
-        "WANDB_SILENT": "true",
-        "WANDB_DIR": str(tmp_path),
-        "WANDB_CONFIG_DIR": str(tmp_path / "config"),
-        "WANDB_CACHE_DIR": str(tmp_path / "cache"),
-    }
+    env = wandb_offline_env(tmp_path)
     run = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(SCRIPT), str(tmp_path), str(int(monitor)), kind,
          name_prefix],
