@@ -440,7 +440,6 @@ def test_wandb_offline_logs_our_file_as_torchrl_logs_its_video(tmp_path):
         "WANDB_CONFIG_DIR": str(tmp_path / "config"),
         "WANDB_CACHE_DIR": str(tmp_path / "cache"),
         "TMPDIR": str(staging),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "python"), os.environ.get("PYTHONPATH", "")]),
     }
     run = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(WANDB_SCRIPT), str(tmp_path)],
