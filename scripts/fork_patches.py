@@ -4,8 +4,8 @@ RLVIDEO-DELTA.md ("The patch series").
 
     check       apply the series in order (`git apply`) to a temporary copy of pristine rav1e
                 0.8.1 and require the result to equal the fork's tree, file by file (the fork's
-                RLVIDEO-DELTA.md aside: it indexes the series and is in no patch). tests/
-                test_fork_patches.py runs this in CI.
+                RLVIDEO-DELTA.md aside: it indexes the series and is in no patch), and that
+                RLVIDEO-DELTA.md names every patch. tests/test_fork_patches.py runs this in CI.
     regen-last  rewrite the last patch (the feature: static_skip and the real-time decisions)
                 as the difference between the fork's tree and pristine rav1e with every other
                 patch applied, keeping its message. Run it after changing the feature's code.
@@ -166,6 +166,16 @@ def differences(expected: Path, expected_files: set[str], fork: Path) -> list[st
     return lines
 
 
+def index_differences(fork: Path, series: list[Path]) -> list[str]:
+    """How the series differs from its index in the fork's RLVIDEO-DELTA.md."""
+    index = fork / "RLVIDEO-DELTA.md"
+    named = set(re.findall(r"`([0-9]{4}-[^`/]+\.patch)`", index.read_text()))
+    names = {patch.name for patch in series}
+    return [f"not in {index.name}'s index: {name}" for name in sorted(names - named)] + [
+        f"in {index.name}'s index, not in the series: {name}" for name in sorted(named - names)
+    ]
+
+
 def check(fork: Path, patches: Path) -> None:
     series = patch_files(patches)
     version = release(fork)
@@ -174,10 +184,11 @@ def check(fork: Path, patches: Path) -> None:
         applied = Path(temporary) / "rav1e"
         apply_series(pristine, series, applied)
         found = differences(applied, files_under(applied), fork)
+    found += index_differences(fork, series)
     if found:
         raise SeriesError(
-            f"{fork} is not {UPSTREAM} {version} ({pristine}) with the "
-            f"{len(series)} patches of {patches} applied:\n  "
+            f"{fork} and the {len(series)} patches of {patches} applied to {UPSTREAM} "
+            f"{version} ({pristine}) disagree:\n  "
             + "\n  ".join(found)
             + f"\nA change to the feature (the last patch, {series[-1].name}): run "
             "`python scripts/fork_patches.py regen-last`. A change to what an earlier patch "
@@ -186,7 +197,8 @@ def check(fork: Path, patches: Path) -> None:
         )
     print(
         f"fork_patches: {fork.relative_to(ROOT) if fork.is_relative_to(ROOT) else fork} is "
-        f"{UPSTREAM} {version} + {len(series)} patches, file by file"
+        f"{UPSTREAM} {version} + {len(series)} patches, file by file, and RLVIDEO-DELTA.md "
+        "indexes them"
     )
 
 
