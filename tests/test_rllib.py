@@ -527,14 +527,14 @@ def test_the_driver_never_replaces_a_file_in_a_shared_folder(
     """Trials of a Tune run may write into one video_folder: a name another process takes
     between the check and the rename keeps its file, and another process's file being
     written under a temporary name is left alone; each video gets its own final name."""
-    from rlvideo import rllib
+    from rlvideo._files import write_new_file
 
     busy = tmp_path / ".rl-video-iteration-1-runner-1-env-0-episode-0.mp4.part"
     busy.write_bytes(b"another trial's video, being written")
     taken = tmp_path / "rl-video-iteration-1-runner-1-env-0-episode-0.mp4"
     taken.write_bytes(b"another trial's video")
     monkeypatch.setattr(os.path, "exists", lambda path: False)  # taken after the check
-    path = rllib._write_new(str(tmp_path), taken.stem, b"ours")
+    path = write_new_file(str(tmp_path), taken.stem, b"ours")
     assert Path(path).name == "rl-video-iteration-1-runner-1-env-0-episode-0-2.mp4"
     assert Path(path).read_bytes() == b"ours"
     assert taken.read_bytes() == b"another trial's video"

@@ -20,6 +20,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from rlvideo._files import move_file
+
 __all__ = ["EpisodeStats", "KeptVideos", "Ranking", "make_selection"]
 
 K = TypeVar("K")
@@ -150,8 +152,8 @@ class KeptVideos:
 
     Until `finish`, kept videos stay under the names they were recorded under (so a run that
     is killed leaves complete videos under Gymnasium's or SB3's names, never a stale rank);
-    `finish` renames each with ``os.replace`` within the folder (atomic: a final name never
-    shows a half-written or half-renamed file).
+    `finish` renames each within the folder (`move_file`: one ``os.replace``, atomic: a final
+    name never shows a half-written or half-renamed file).
     """
 
     def __init__(
@@ -195,7 +197,7 @@ class KeptVideos:
             name = ranked_name(file_name[: -len(".mp4")], self.name_prefix, best, worst, self.width)
             final = os.path.join(folder, name + ".mp4")
             try:
-                os.replace(path, final)
+                move_file(path, final)  # within the folder: one atomic rename
             except OSError as error:
                 first_error = first_error or error
                 final = path

@@ -36,6 +36,7 @@ except ImportError as error:  # Ray or RLlib missing
     ) from error
 
 from rlvideo._env_select import _Frames, _SubEnv, check_env_choice
+from rlvideo._files import write_new_file
 from rlvideo._native import check_options
 from rlvideo._schedule import TriggerSchedule
 from rlvideo._selection import (
@@ -377,7 +378,7 @@ class RecordVideoCallback(RLlibCallback):
         os.makedirs(folder, exist_ok=True)
         paths = []
         for name, item in named:
-            paths.append(_write_new(folder, name, item["data"]))
+            paths.append(write_new_file(folder, name, item["data"]))
             written[item["id"]] = paths[-1]
         return paths
 
@@ -517,30 +518,3 @@ def _check_env_runners(chosen: object, what: str) -> bool | frozenset[int]:
 
 def _stats(item: dict[str, Any]) -> EpisodeStats:
     return EpisodeStats(item["name"], np.asarray(item["rewards"]), int(item["frames"]))
-
-
-def _write_new(folder: str, name: str, data: bytes) -> str:
-    """Writes `data` as ``folder/name.mp4`` (``name-2.mp4``, ... if taken) through a
-    temporary file of its own, so that a final name only ever shows a complete file and
-    never replaces another: the trials of a Tune run may share a `video_folder`."""
-    part = os.path.join(folder, f".{name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
-    try:
-        with open(part, "xb") as file:
-            file.write(data)
-        n = 1
-        final = os.path.join(folder, f"{name}.mp4")
-        while True:
-            try:
-                os.link(part, final)  # fails if `final` exists, however recently made
-                return final
-            except FileExistsError:
-                pass
-            except OSError:  # a file system without hard links: a check, then a rename
-                if not os.path.exists(final):
-                    os.replace(part, final)
-                    return final
-            n += 1
-            final = os.path.join(folder, f"{name}-{n}.mp4")
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(part)

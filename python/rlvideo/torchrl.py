@@ -8,7 +8,6 @@ Needs TorchRL (``pip install rlvideo[torchrl]``), which this module imports at o
 
 from __future__ import annotations
 
-import errno
 import io
 import itertools
 import math
@@ -36,6 +35,7 @@ except ImportError as error:  # TorchRL, tensordict or PyTorch missing
 
 import numpy as np
 
+from rlvideo._files import move_file
 from rlvideo._frames import as_frame, tile
 from rlvideo._native import DEFAULT_FPS
 from rlvideo._options import EncoderOptions
@@ -458,10 +458,10 @@ def _delivery(
         if video_folder is None:
             return None
         folder = os.fspath(video_folder)
-        return lambda path, tag, step: _move(path, os.path.join(folder, f"{tag}_{step}.mp4"))
+        return lambda path, tag, step: move_file(path, os.path.join(folder, f"{tag}_{step}.mp4"))
     if isinstance(logger, CSVLogger):
         videos = os.path.join(logger.experiment.log_dir, "videos")
-        return lambda path, tag, step: _move(path, os.path.join(videos, f"{tag}_{step}.mp4"))
+        return lambda path, tag, step: move_file(path, os.path.join(videos, f"{tag}_{step}.mp4"))
     if isinstance(logger, WandbLogger):
         return lambda path, tag, step: _to_wandb(logger, path, tag, step, video_kwargs)
     if isinstance(logger, MLFlowLogger):
@@ -473,28 +473,6 @@ def _delivery(
         "MLFlowLogger or TensorboardLogger, or to video_folder with logger=None; got "
         f"{type(logger).__module__}.{type(logger).__qualname__}"
     )
-
-
-def _move(path: str, destination: str) -> str:
-    """Moves the complete file at `path` to `destination` (its folder made if missing) so
-    that the final name only ever shows a complete file: renamed, or, from another file
-    system (the temporary folder is often a tmpfs), copied under a hidden name beside it and
-    renamed."""
-    folder = os.path.dirname(destination) or "."
-    os.makedirs(folder, exist_ok=True)
-    try:
-        os.replace(path, destination)
-    except OSError as error:
-        if error.errno != errno.EXDEV:
-            raise
-        part = os.path.join(folder, f".{os.path.basename(destination)}.part")
-        try:
-            shutil.copyfile(path, part)
-            os.replace(part, destination)
-        finally:
-            if os.path.exists(part):
-                os.remove(part)
-    return destination
 
 
 def _to_wandb(logger: Any, path: str, tag: str, step: int, video_kwargs: dict[str, Any]) -> str:
@@ -530,6 +508,6 @@ def _to_mlflow(logger: Any, path: str, tag: str, step: int) -> str:
 
 def _to_tensorboard(logger: Any, path: str, tag: str, step: int) -> str:
     writer = logger.experiment
-    destination = _move(path, os.path.join(writer.log_dir, "videos", f"{tag}_{step}.mp4"))
+    destination = move_file(path, os.path.join(writer.log_dir, "videos", f"{tag}_{step}.mp4"))
     writer.add_text(tag, f"MP4 video (TensorBoard cannot play it): {destination}", step)
     return destination
