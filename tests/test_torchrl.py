@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import types
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,6 @@ from torchrl.collectors import Collector
 from torchrl.envs import Compose, GymEnv, SerialEnv, StepCounter, TransformedEnv
 from torchrl.record import CSVLogger
 from torchrl.record import VideoRecorder as TorchRLRecorder
-from torchrl.record.loggers import mlflow as torchrl_mlflow
 from torchrl.record.loggers.mlflow import MLFlowLogger
 from torchrl.record.loggers.tensorboard import TensorboardLogger
 
@@ -353,58 +351,76 @@ def test_video_folder_with_a_nested_tag_and_on_video_saved(tmp_path, cartpole_fr
     assert len(decode(saved[0])) == 3
 
 
-def test_mlflow_gets_the_artifact_torchrl_would_name(tmp_path, monkeypatch, cartpole_frames):
-    # mlflow itself is not installed in CI (a large install): a stand-in records the calls
-    # TorchRL's MLFlowLogger and our hand-over make, and copies each artifact.
-    calls: list[tuple] = []
+@pytest.fixture
+def mlflow_store(tmp_path):
+    """A real MLflow tracking store (sqlite, as TorchRL's MLFlowLogger asks since MLflow
+    3.10) and artifact folder in `tmp_path`; the run TorchRL's logger starts is ended after."""
+    if not os.environ.get("RLVIDEO_REQUIRE_TORCHRL"):
+        pytest.importorskip("mlflow")
+    import mlflow
 
-    def log_artifact(path: str, artifact_path: str) -> None:
-        target = tmp_path / "artifacts" / artifact_path / os.path.basename(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(Path(path).read_bytes())
-        calls.append(("log_artifact", os.path.basename(path), artifact_path))
+    yield f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "artifacts"
+    mlflow.end_run()
 
-    mlflow = types.SimpleNamespace(
-        set_tracking_uri=lambda uri: None,
-        get_experiment_by_name=lambda name: None,
-        create_experiment=lambda **kwargs: "7",
-        start_run=lambda experiment_id: "run",
-        set_experiment=lambda experiment_id: calls.append(("set_experiment", experiment_id)),
-        log_artifact=log_artifact,
-    )
-    monkeypatch.setitem(sys.modules, "mlflow", mlflow)
-    monkeypatch.setattr(torchrl_mlflow, "_has_mlflow", True)
-    logger = MLFlowLogger("exp", tracking_uri="sqlite:///unused.db")
+
+def test_mlflow_gets_the_artifact_torchrl_would_name(mlflow_store, cartpole_frames):
+    from mlflow import MlflowClient
+
+    uri, artifacts = mlflow_store
+    logger = MLFlowLogger("exp", tracking_uri=uri, artifact_location=str(artifacts))
     recorder = VideoRecorder(logger, "run")
-    for _ in range(2):
-        for frame in cartpole_frames[:4]:
+    for frames in (3, 4):
+        for frame in cartpole_frames[:frames]:
             recorder(TensorDict({"pixels": torch.from_numpy(frame)}, []))
         recorder.dump()
-    assert calls == [
-        ("set_experiment", "7"),
-        ("log_artifact", "run.mp4", "videos"),  # TorchRL's name at step 0
-        ("set_experiment", "7"),
-        ("log_artifact", "run_step_0001.mp4", "videos"),
+    recorder(TensorDict({"pixels": torch.from_numpy(cartpole_frames[0])}, []))
+    recorder.dump(suffix="eval", step=12)
+    assert logger.video_log_counter == 3
+    run_id = logger.experiment.info.run_id
+    client = MlflowClient(uri)
+    assert client.get_run(run_id).info.experiment_id == logger.id
+    # TorchRL's names: {tag}.mp4 at step 0, else {tag}_step_{step:04}.mp4, in videos/
+    assert [f.path for f in client.list_artifacts(run_id, "videos")] == [
+        "videos/run.mp4",
+        "videos/run_eval_step_0012.mp4",
+        "videos/run_step_0001.mp4",
     ]
-    assert logger.video_log_counter == 2
-    assert len(decode(tmp_path / "artifacts" / "videos" / "run_step_0001.mp4")) == 4
+    for name, count in (("run.mp4", 3), ("run_step_0001.mp4", 4), ("run_eval_step_0012.mp4", 1)):
+        local = client.download_artifacts(run_id, f"videos/{name}", str(artifacts.parent / "dl"))
+        assert str(artifacts) not in local  # a download, not the store's own file
+        assert len(decode(local)) == count
+        assert stream_info(local)["rate"] == 30  # MLFlowLogger's video_fps
+    # The staged files are gone (MLflow copied them into its store).
+    staged = f".rlvideo-torchrl-{os.getpid()}-"
+    assert not [n for n in os.listdir(tempfile.gettempdir()) if n.startswith(staged)]
 
 
 def test_tensorboard_gets_the_file_beside_its_events_and_a_text_naming_it(tmp_path):
-    # tensorboard is not installed in CI: TorchRL's logger around a stand-in SummaryWriter.
-    texts: list[tuple] = []
-    writer = types.SimpleNamespace(
-        log_dir=str(tmp_path / "tb" / "exp"),
-        add_text=lambda tag, text, step: texts.append((tag, text, step)),
-    )
-    logger = TensorboardLogger.__new__(TensorboardLogger)
-    logger.experiment = writer
+    if not os.environ.get("RLVIDEO_REQUIRE_TORCHRL"):
+        pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logger = TensorboardLogger("exp", log_dir=str(tmp_path / "tb"))
+    logger.log_scalar("reward", 1.0, step=0)  # TorchRL's own events, beside ours
     recorder = VideoRecorder(logger, "run")
-    recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
-    recorder.dump()
-    path = tmp_path / "tb" / "exp" / "videos" / "run_0.mp4"
-    assert len(decode(path)) == 1
-    assert texts == [("run", f"MP4 video (TensorBoard cannot play it): {path}", 0)]
+    for step in (0, 5):
+        for _ in range(2 + step):
+            recorder(TensorDict({"pixels": torch.zeros(16, 16, 3, dtype=torch.uint8)}, []))
+        recorder.dump(step=step)
+    logger.experiment.flush()
+    folder = tmp_path / "tb" / "exp"
+    assert logger.experiment.log_dir == str(folder)
+    paths = [folder / "videos" / f"run_{step}.mp4" for step in (0, 5)]
+    assert [len(decode(path)) for path in paths] == [2, 7]
+    events = EventAccumulator(str(folder), size_guidance={"tensors": 0})
+    events.Reload()
+    assert events.Tags()["scalars"] == ["reward"]
+    # add_text's summary: the text plugin's tag {tag}/text_summary, a string tensor
+    texts = events.Tensors("run/text_summary")
+    assert [event.step for event in texts] == [0, 5]
+    assert [event.tensor_proto.string_val[0].decode() for event in texts] == [
+        f"MP4 video (TensorBoard cannot play it): {path}" for path in paths
+    ]
 
 
 WANDB_SCRIPT = """

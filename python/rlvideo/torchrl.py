@@ -12,7 +12,6 @@ import io
 import itertools
 import math
 import os
-import shutil
 import tempfile
 import warnings
 import weakref
@@ -37,6 +36,7 @@ import numpy as np
 
 from rlvideo._files import move_file
 from rlvideo._frames import as_frame, tile
+from rlvideo._loggers import mlflow_artifact, tensorboard_text
 from rlvideo._native import DEFAULT_FPS
 from rlvideo._options import EncoderOptions
 from rlvideo._series import VideoCallback, VideoSeries
@@ -491,23 +491,16 @@ def _to_wandb(logger: Any, path: str, tag: str, step: int, video_kwargs: dict[st
 
 
 def _to_mlflow(logger: Any, path: str, tag: str, step: int) -> str:
-    import importlib
+    import mlflow  # type: ignore[import-not-found, unused-ignore]
 
-    mlflow = importlib.import_module("mlflow")  # (no stubs; only with an MLFlowLogger)
-
-    name = f"{tag}_step_{step:04}.mp4" if step else f"{tag}.mp4"
-    with tempfile.TemporaryDirectory(prefix="rlvideo-") as folder:
-        named = os.path.join(folder, name)  # the artifact's name is the file's
-        os.makedirs(os.path.dirname(named), exist_ok=True)
-        shutil.copyfile(path, named)
-        mlflow.set_experiment(experiment_id=logger.id)
-        logger.video_log_counter += 1
-        mlflow.log_artifact(named, os.path.dirname(os.path.join("videos", name)))
+    mlflow.set_experiment(experiment_id=logger.id)  # as TorchRL's log_video, then its name:
+    logger.video_log_counter += 1
+    mlflow_artifact(path, "videos", f"{tag}_step_{step:04}.mp4" if step else f"{tag}.mp4")
     return path
 
 
 def _to_tensorboard(logger: Any, path: str, tag: str, step: int) -> str:
     writer = logger.experiment
     destination = move_file(path, os.path.join(writer.log_dir, "videos", f"{tag}_{step}.mp4"))
-    writer.add_text(tag, f"MP4 video (TensorBoard cannot play it): {destination}", step)
+    tensorboard_text(writer, tag, [destination], step)
     return destination
