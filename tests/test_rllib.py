@@ -56,9 +56,11 @@ def frames(path: str | Path) -> int:
 class Run:
     """The module's algorithm and what its iterations reported."""
 
-    def __init__(self, algo: Any, root: Path) -> None:
+    def __init__(self, algo: Any, root: Path, tracking_uri: str, mlflow_run: str) -> None:
         self.algo = algo
         self.root = root
+        self.tracking_uri = tracking_uri  # the driver's MLflow store (sqlite) and active run
+        self.mlflow_run = mlflow_run
         self.results: list[dict[str, Any]] = []
 
     def train(self) -> dict[str, Any]:
@@ -87,6 +89,13 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # pygame in the EnvRunners, quietly
     # The EnvRunners are processes Ray starts: they inherit this environment (PYTHONPATH).
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # A real MLflow store, and a run active in the driver's process (mlflow=True logs there).
+    import mlflow
+
+    tracking_uri = f"sqlite:///{root / 'mlflow.db'}"
+    mlflow.set_tracking_uri(tracking_uri)
+    experiment = mlflow.create_experiment("rllib", artifact_location=(root / "mlflow").as_uri())
+    mlflow_run = mlflow.start_run(experiment_id=experiment).info.run_id
     recorder = functools.partial(RecordVideoCallback, runner_folder=str(root / "runners"))
     config = (
         PPOConfig()
@@ -107,6 +116,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
                     str(root / "every"),
                     episode_trigger=lambda episode: True,
                     env_indices=(0, 1),
+                    mlflow=True,
+                    tensorboard=True,
                 ),
                 functools.partial(
                     recorder,
@@ -123,14 +134,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         )
     )
     algo = config.build_algo()
-    run = Run(algo, root)
-    for _ in range(2):
-        run.train()
+    run = Run(algo, root, tracking_uri, mlflow_run)
     try:
+        for _ in range(2):
+            run.train()
         yield run
     finally:
         algo.stop()
         ray.shutdown()
+        mlflow.end_run()
 
 
 def test_every_episode_reaches_the_driver_complete(run: Run) -> None:
@@ -239,6 +251,48 @@ def test_atari_episodes_on_the_local_env_runner(run: Run) -> None:
         info = stream_info(path)
         assert (info["width"], info["height"], info["frames"]) == (160, 210, 61), info
         assert info["rate"] == 30
+
+
+def test_mlflow_gets_each_saved_video_as_an_artifact_of_the_active_run(
+    run: Run, tmp_path: Path
+) -> None:
+    """mlflow=True (the ``every`` callback; the driver has an active run): every video the
+    driver saved is an artifact of that run in the real tracking store, in
+    ``videos/training`` or ``videos/evaluation`` under the file's own name, byte for byte."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(run.tracking_uri)
+    for kind in ("training", "evaluation"):
+        saved = sorted(path for path, _ in run.videos("every", kind))
+        assert saved
+        listed = client.list_artifacts(run.mlflow_run, f"videos/{kind}")
+        assert sorted(a.path for a in listed) == [f"videos/{kind}/{p.name}" for p in saved]
+        for path in (saved[0], saved[-1]):
+            got = client.download_artifacts(
+                run.mlflow_run, f"videos/{kind}/{path.name}", str(tmp_path)
+            )
+            assert Path(got).read_bytes() == path.read_bytes()
+            assert frames(got) == frames(path) >= 2
+
+
+def test_tensorboard_names_each_iteration_s_videos(run: Run) -> None:
+    """tensorboard=True: an event file in ``algorithm.logdir`` (read back with TensorBoard's
+    own reader) holds, per iteration that saved videos, one text summary under
+    ``rlvideo/training`` (``rlvideo/evaluation``) at the iteration as step naming each."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(run.algo.logdir, size_guidance={"tensors": 0})
+    events.Reload()
+    for kind in ("training", "evaluation"):
+        expected: dict[int, list[str]] = {}
+        for path, match in run.videos("every", kind):
+            expected.setdefault(int(match[1]), []).append(str(path))
+        texts = events.Tensors(f"rlvideo/{kind}/text_summary")
+        assert sorted(event.step for event in texts) == sorted(expected) != []
+        for event in texts:
+            text = event.tensor_proto.string_val[0].decode()
+            named = re.findall(r"MP4 video \(TensorBoard cannot play it\): (\S+)", text)
+            assert sorted(named) == sorted(expected[event.step])
 
 
 def test_a_killed_env_runner_leaves_no_corrupt_file_and_training_goes_on(run: Run) -> None:
@@ -595,3 +649,47 @@ def test_an_evaluation_on_its_own_is_written_when_it_ends(tmp_path: Path, vector
     callback.on_train_result(algorithm=algorithm, result=result)
     assert sorted(result["evaluation"]["env_runners"][VIDEOS_KEY]) == sorted(paths)
     assert len(list((tmp_path / "videos").rglob("*.mp4"))) == 2
+
+
+def test_mlflow_without_an_active_run_warns_and_the_video_is_saved(
+    tmp_path: Path, vector_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mlflow=True in a driver with no active MLflow run: a warning says the videos were not
+    logged; the result and the folder have them all the same (training goes on)."""
+    import mlflow
+
+    monkeypatch.setattr(mlflow, "active_run", lambda: None)  # (the module's run is active)
+    callback = RecordVideoCallback(
+        str(tmp_path / "videos"),
+        runner_folder=str(tmp_path),
+        episode_trigger=lambda e: True,
+        mlflow=True,
+    )
+    items = drive(callback, vector_env, [4]).items
+    result = {"training_iteration": 1, "env_runners": {VIDEOS_KEY: items}}
+    algorithm = SimpleNamespace(logdir=str(tmp_path), iteration=0)
+    with pytest.warns(UserWarning, match="videos not logged to MLflow.*no active MLflow run"):
+        callback.on_train_result(algorithm=algorithm, result=result)
+    [path] = result["env_runners"][VIDEOS_KEY]
+    assert frames(path) == 5
+
+
+@pytest.mark.parametrize(
+    ("option", "package"), [("mlflow", "mlflow"), ("tensorboard", "tensorboardX")]
+)
+def test_a_logger_option_without_its_package_fails_at_algorithm_init(
+    option: str, package: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == package else find_spec(name, *a),
+    )
+    callback = RecordVideoCallback(**{option: True})
+    with pytest.raises(
+        ImportError, match=rf"\({option}=True\) needs {package}.*pip install {package}"
+    ):
+        callback.on_algorithm_init(algorithm=SimpleNamespace(config=SimpleNamespace()))

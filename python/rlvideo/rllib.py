@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.util
 import os
 import sys
 import tempfile
@@ -37,6 +38,7 @@ except ImportError as error:  # Ray or RLlib missing
 
 from rlvideo._env_select import _Frames, _SubEnv, check_env_choice
 from rlvideo._files import write_new_file
+from rlvideo._loggers import mlflow_artifact, tensorboard_text
 from rlvideo._native import check_options
 from rlvideo._schedule import TriggerSchedule
 from rlvideo._selection import (
@@ -146,6 +148,16 @@ class RecordVideoCallback(RLlibCallback):
             ``wandb.Video`` it finds in a result; it skips the paths). Needs wandb on the
             driver; the files must be readable where Tune's callback runs (the same
             machine, or a shared folder).
+        mlflow: Also log each video the driver saves as an artifact of MLflow's active run
+            in the driver's process (``mlflow.start_run()`` around your ``algo.train()``
+            loop, or Tune's ``setup_mlflow``), in ``videos/training`` and
+            ``videos/evaluation``. Needs mlflow on the driver; without an active run the
+            videos are not logged, with a warning.
+        tensorboard: Also write a text summary naming the iteration's videos (TensorBoard
+            plays no MP4) into an event file in ``algorithm.logdir`` (one per iteration
+            that saved videos), under ``rlvideo/training`` and ``rlvideo/evaluation`` at
+            the iteration as step. Needs tensorboardX (Ray Tune's own dependency) on the
+            driver.
         runner_folder: Where EnvRunners write their videos until they are shipped (a
             folder of their own in it, on their machine); ``None``: the system's temporary
             folder. Files are deleted once shipped.
@@ -168,6 +180,8 @@ class RecordVideoCallback(RLlibCallback):
         frame_stride: int = 1,
         on_video_saved: VideoCallback | None = None,
         wandb: bool = False,
+        mlflow: bool = False,
+        tensorboard: bool = False,
         runner_folder: str | None = None,
         **encoder_options: Unpack[EncoderOptions],
     ) -> None:
@@ -203,6 +217,8 @@ class RecordVideoCallback(RLlibCallback):
         self.frame_stride = check_frame_stride(frame_stride)
         self.on_video_saved = on_video_saved
         self.wandb = wandb
+        self.mlflow = mlflow
+        self.tensorboard = tensorboard
         self.runner_folder = runner_folder
         self.encoder_options = encoder_options
         # On an EnvRunner: what it records, made at its first episode (None: it records
@@ -230,6 +246,12 @@ class RecordVideoCallback(RLlibCallback):
             num_envs = getattr(config, "num_envs_per_env_runner", None)
             if isinstance(num_envs, int):
                 check_env_choice(self.env_indices, "files", num_envs)
+        for option, package in (("mlflow", "mlflow"), ("tensorboard", "tensorboardX")):
+            if getattr(self, option) and importlib.util.find_spec(package) is None:
+                raise ImportError(
+                    f"RecordVideoCallback({option}=True) needs {package} on the driver: "
+                    f"pip install {package}"
+                )
 
     # -- on the EnvRunners ------------------------------------------------------------------
 
@@ -342,7 +364,31 @@ class RecordVideoCallback(RLlibCallback):
 
             videos = [wandb.Video(path, format="mp4") for path in paths]
             metrics[WANDB_KEY] = [*metrics.get(WANDB_KEY, []), *videos]
+        if paths:
+            self._to_loggers(kind, paths, algorithm, iteration)
         return paths
+
+    def _to_loggers(self, kind: str, paths: list[str], algorithm: Any, iteration: int) -> None:
+        """With ``mlflow``/``tensorboard``: saved videos to MLflow's active run and a
+        TensorBoard text. A failure warns: training goes on."""
+        if self.mlflow:
+            with _failures_warned("videos not logged to MLflow"):
+                import mlflow  # type: ignore[import-not-found, unused-ignore]
+
+                if mlflow.active_run() is None:
+                    raise RuntimeError("no active MLflow run in this process (mlflow=True)")
+                for path in paths:
+                    mlflow_artifact(path, f"videos/{kind}")
+        if self.tensorboard:
+            with _failures_warned("videos not named in TensorBoard"):
+                from tensorboardX import SummaryWriter  # type: ignore[import-not-found, unused-ignore]
+
+                # A writer of its own each time, closed at once: tensorboardX writes on a
+                # thread that flush() does not wait for, and nothing closes a writer kept
+                # open when the driver exits (RLlib has no callback for algo.stop()).
+                suffix = f".rlvideo-{kind}-{iteration}-{uuid.uuid4().hex[:8]}"
+                with SummaryWriter(algorithm.logdir, filename_suffix=suffix) as writer:
+                    tensorboard_text(writer, f"rlvideo/{kind}", paths, iteration)
 
     def _report(self, paths: list[str]) -> None:
         if self.on_video_saved is not None:
