@@ -18,6 +18,7 @@ import contextlib
 import functools
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 import uuid
@@ -69,12 +70,14 @@ __all__ = ["VIDEOS_KEY", "WANDB_KEY", "RecordVideoCallback"]
 VIDEOS_KEY = "rlvideo_videos"
 """The key of the videos in the EnvRunners' metrics: ``result["env_runners"][VIDEOS_KEY]``
 (and ``result["evaluation"]["env_runners"][VIDEOS_KEY]``) holds the paths of the iteration's
-videos once ``on_train_result`` has written them."""
+videos once ``on_train_result`` has written them (an untagged callback's; with
+``tag=...``, under ``f"{VIDEOS_KEY}-{tag}"``)."""
 
 WANDB_KEY = "rlvideo_wandb"
 """With ``wandb=True``: the key beside `VIDEOS_KEY` of the iteration's videos as
 ``wandb.Video`` objects, which Tune's ``WandbLoggerCallback`` logs (under
-``env_runners/rlvideo_wandb``, ``evaluation/env_runners/rlvideo_wandb``)."""
+``env_runners/rlvideo_wandb``, ``evaluation/env_runners/rlvideo_wandb``; with ``tag=...``,
+``f"{WANDB_KEY}-{tag}"``)."""
 
 
 class RecordVideoCallback(RLlibCallback):
@@ -105,7 +108,8 @@ class RecordVideoCallback(RLlibCallback):
 
     On the driver, ``on_train_result`` writes the iteration's files (``on_evaluate_end``
     an evaluation's, also of an ``algo.evaluate()`` called on its own, named after the next
-    iteration) into ``video_folder/training`` and ``video_folder/evaluation`` as
+    iteration) into ``video_folder/training`` and ``video_folder/evaluation`` (with a
+    ``tag``, ``video_folder/{tag}/training`` and ``.../evaluation``) as
     ``{name_prefix}-iteration-{I}-runner-{R}-env-{E}-episode-{N}.mp4`` (with ``keep_best``
     or ``keep_worst``, only the iteration's best and worst over every EnvRunner, named
     ``{name_prefix}-iteration-{I}-best-1-runner-...``), each written under a temporary name
@@ -127,6 +131,19 @@ class RecordVideoCallback(RLlibCallback):
         env_indices: The sub-envs of each EnvRunner's vector env to record, one file per
             episode of each (``(0,)`` by default: the first).
         name_prefix: Start of each file name; a plain name without path separators.
+        tag: Keeps this callback's videos apart from those of the algorithm's other
+            RecordVideoCallbacks: the driver writes them into
+            ``video_folder/{tag}/training`` (and ``.../evaluation``), and the result holds
+            them under ``f"{VIDEOS_KEY}-{tag}"`` (and ``f"{WANDB_KEY}-{tag}"``), so each
+            callback gets its own W&B panel (and MLflow's ``videos/{tag}/training``,
+            TensorBoard's ``rlvideo/{tag}/training``). Letters, digits, ``_``, ``-`` and ``.``,
+            starting with a letter or digit; two callbacks of one algorithm may not share
+            one. ``None`` (the default): ``video_folder/training``, `VIDEOS_KEY` and
+            `WANDB_KEY`, shared by every untagged callback, each telling its own videos by
+            its options (``video_folder``, ``name_prefix``, ``record_training``,
+            ``record_evaluation``, ``env_indices``, ``keep_best``, ``keep_worst``,
+            ``frame_stride``): two that differ in none of those (only in the trigger, say)
+            would mix their videos, and ``on_algorithm_init`` warns to give each a tag.
         fps: Frame rate of the videos; ``None``: the env's ``metadata["render_fps"]`` (over
             ``frame_stride``), else 30.
         keep_best: Keep the videos of the ``keep_best`` highest ``score``s of each
@@ -173,6 +190,7 @@ class RecordVideoCallback(RLlibCallback):
         record_evaluation: bool | Collection[int] = True,
         env_indices: Sequence[int] = (0,),
         name_prefix: str = "rl-video",
+        tag: str | None = None,
         fps: float | None = None,
         keep_best: int = 0,
         keep_worst: int = 0,
@@ -189,6 +207,7 @@ class RecordVideoCallback(RLlibCallback):
         # Checked here, on the driver, where a mistake fails build_algo() (on an EnvRunner
         # it would fail every sample() call of every EnvRunner).
         check_file_name(name_prefix, "name_prefix")
+        _check_tag(tag)
         make_selection(keep_best, keep_worst, score, name_prefix)  # checks the options
         if episode_trigger is not None and not callable(episode_trigger):
             raise TypeError(
@@ -210,6 +229,10 @@ class RecordVideoCallback(RLlibCallback):
         self.record_evaluation = record_evaluation
         self.env_indices = tuple(env_indices)
         self.name_prefix = name_prefix
+        self.tag = tag
+        # Where the videos go in the EnvRunners' metrics and the result.
+        self.videos_key = VIDEOS_KEY if tag is None else f"{VIDEOS_KEY}-{tag}"
+        self.wandb_key = WANDB_KEY if tag is None else f"{WANDB_KEY}-{tag}"
         self.fps = fps
         self.keep_best = keep_best
         self.keep_worst = keep_worst
@@ -230,13 +253,37 @@ class RecordVideoCallback(RLlibCallback):
         # On the driver: the videos of this result and the last, by item id: their paths
         # (None: not kept).
         self._written: list[dict[str, str | None]] = [{}, {}]
-        self._tag = repr(
-            (video_folder, name_prefix, record_training, record_evaluation, self.env_indices)
-        ) + repr((keep_best, keep_worst, frame_stride))
+        self._tag = (
+            f"tag={tag}"
+            if tag is not None
+            else repr(
+                (video_folder, name_prefix, record_training, record_evaluation, self.env_indices)
+            )
+            + repr((keep_best, keep_worst, frame_stride))
+        )
 
     def on_algorithm_init(self, *, algorithm: Any, **kwargs: Any) -> None:
-        """Checks `env_indices` against the sub-envs each EnvRunner will have, and that the
-        episodes are single-agent ones."""
+        """Checks `env_indices` against the sub-envs each EnvRunner will have, that the
+        episodes are single-agent ones, and that no other RecordVideoCallback of the
+        algorithm would take this one's videos (same `tag`, or untagged with the same
+        options)."""
+        callbacks = getattr(algorithm, "callbacks", None)
+        for other in callbacks if isinstance(callbacks, list) else []:
+            if other is self or not isinstance(other, RecordVideoCallback):
+                continue
+            if other._tag == self._tag and self.tag is not None:
+                raise ValueError(
+                    f"two RecordVideoCallbacks of one algorithm have tag={self.tag!r}: "
+                    "give each a tag of its own"
+                )
+            if other._tag == self._tag:
+                warnings.warn(
+                    "rlvideo.rllib: two RecordVideoCallbacks of one algorithm have the same "
+                    "video_folder, name_prefix, EnvRunners, env_indices, keep_best, keep_worst "
+                    "and frame_stride, and no tag: their videos mix; give each a tag=",
+                    stacklevel=2,
+                )
+                break
         if getattr(algorithm.config, "is_multi_agent", False) is True:
             raise TypeError(
                 "rlvideo.rllib.RecordVideoCallback records single-agent episodes "
@@ -308,7 +355,7 @@ class RecordVideoCallback(RLlibCallback):
             with _failures_warned():
                 for item in self._runner.ship():
                     item["tag"] = self._tag
-                    metrics_logger.log_value(VIDEOS_KEY, item, reduce="item_series")
+                    metrics_logger.log_value(self.videos_key, item, reduce="item_series")
 
     # -- on the driver ----------------------------------------------------------------------
 
@@ -338,9 +385,10 @@ class RecordVideoCallback(RLlibCallback):
         """Writes the videos of this callback's items in `metrics` (an EnvRunners' results
         dict) into ``video_folder/kind`` and puts their paths in place of the items; returns
         the paths written."""
-        if not isinstance(metrics, dict) or VIDEOS_KEY not in metrics:
+        key = self.videos_key
+        if not isinstance(metrics, dict) or key not in metrics:
             return []
-        items = metrics[VIDEOS_KEY]
+        items = metrics[key]
         if isinstance(items, dict):  # MetricsLogger.compile() unwraps a list of one
             items = [items]
         if not isinstance(items, list):
@@ -355,15 +403,17 @@ class RecordVideoCallback(RLlibCallback):
         before = {**self._written[1], **self._written[0]}
         new = [i for i in ours if i["id"] not in before]
         folder = self.video_folder or os.path.join(algorithm.logdir, "videos")
+        if self.tag is not None:
+            folder = os.path.join(folder, self.tag)
         paths = self._save(new, os.path.join(folder, kind), iteration, self._written[0])
         again = [path for i in ours if (path := before.get(i["id"])) is not None]
         others = [i for i in items if not any(i is o for o in ours)]
-        metrics[VIDEOS_KEY] = others + again + paths
+        metrics[key] = others + again + paths
         if self.wandb and paths:
             import wandb  # the driver's: imported only when asked for
 
             videos = [wandb.Video(path, format="mp4") for path in paths]
-            metrics[WANDB_KEY] = [*metrics.get(WANDB_KEY, []), *videos]
+            metrics[self.wandb_key] = [*metrics.get(self.wandb_key, []), *videos]
         if paths:
             self._to_loggers(kind, paths, algorithm, iteration)
         return paths
@@ -371,6 +421,7 @@ class RecordVideoCallback(RLlibCallback):
     def _to_loggers(self, kind: str, paths: list[str], algorithm: Any, iteration: int) -> None:
         """With ``mlflow``/``tensorboard``: saved videos to MLflow's active run and a
         TensorBoard text. A failure warns: training goes on."""
+        where = kind if self.tag is None else f"{self.tag}/{kind}"  # (as in video_folder)
         if self.mlflow:
             with _failures_warned("videos not logged to MLflow"):
                 import mlflow  # type: ignore[import-not-found, unused-ignore]
@@ -378,7 +429,7 @@ class RecordVideoCallback(RLlibCallback):
                 if mlflow.active_run() is None:
                     raise RuntimeError("no active MLflow run in this process (mlflow=True)")
                 for path in paths:
-                    mlflow_artifact(path, f"videos/{kind}")
+                    mlflow_artifact(path, f"videos/{where}")
         if self.tensorboard:
             with _failures_warned("videos not named in TensorBoard"):
                 from tensorboardX import SummaryWriter  # type: ignore[import-not-found, unused-ignore]
@@ -388,7 +439,7 @@ class RecordVideoCallback(RLlibCallback):
                 # open when the driver exits (RLlib has no callback for algo.stop()).
                 suffix = f".rlvideo-{kind}-{iteration}-{uuid.uuid4().hex[:8]}"
                 with SummaryWriter(algorithm.logdir, filename_suffix=suffix) as writer:
-                    tensorboard_text(writer, f"rlvideo/{kind}", paths, iteration)
+                    tensorboard_text(writer, f"rlvideo/{where}", paths, iteration)
 
     def _report(self, paths: list[str]) -> None:
         if self.on_video_saved is not None:
@@ -541,6 +592,20 @@ def _failures_warned(what: str = "a video was lost") -> Iterator[None]:
         yield
     except Exception as error:
         warnings.warn(f"rlvideo.rllib: {what}: {error!r}", stacklevel=3)
+
+
+_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _check_tag(tag: object) -> None:
+    """``tag``: None, or a name that is a folder name and a part of a result key."""
+    if tag is not None and not isinstance(tag, str):
+        raise TypeError(f"tag must be a str or None, got {type(tag).__name__}")
+    if tag is not None and not _TAG.fullmatch(tag):
+        raise ValueError(
+            "tag must be letters, digits, '_', '-' and '.', starting with a letter or digit "
+            f"(it names a folder and a result key), got {tag!r}"
+        )
 
 
 def _check_env_runners(chosen: object, what: str) -> bool | frozenset[int]:
