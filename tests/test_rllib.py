@@ -8,7 +8,8 @@ seconds); five callbacks record side by side in it:
 - ``default``: the defaults, on EnvRunner 1 only (sub-env 0, Gymnasium's capped cubic
   schedule), no evaluation;
 - ``even`` and ``odd``: two callbacks that differ only in their trigger (sub-env 0's even
-  or odd episodes, training only) and their ``tag``, with one ``video_folder``.
+  or odd episodes, training only) and their ``tag``, with one ``video_folder`` (``odd``
+  also to MLflow and TensorBoard).
 
 An Atari game gets an algorithm of its own, sampled on the driver (no EnvRunner actors).
 
@@ -140,6 +141,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
                         tag=tag,
                         episode_trigger=lambda episode, parity=parity: episode % 2 == parity,
                         record_evaluation=False,
+                        mlflow=tag == "odd",
+                        tensorboard=tag == "odd",
                     )
                     for parity, tag in enumerate(("even", "odd"))
                 ),
@@ -226,7 +229,10 @@ def test_tagged_callbacks_keep_their_videos_apart(run: Run) -> None:
     """Two callbacks alike but for their trigger, with one video_folder: their tags keep
     their videos in folders and result keys of their own, each holding exactly the episodes
     its trigger picks (of those the ``every`` callback recorded on sub-env 0), none in the
-    untagged places."""
+    untagged places; ``odd``'s MLflow artifacts and TensorBoard texts are under its tag."""
+    from mlflow import MlflowClient
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     for iteration, result in enumerate(run.results, 1):
         runners = result["env_runners"]
         every = {(m[3], m[5]) for _, m in run.videos("every", iteration=iteration) if m[4] == "0"}
@@ -242,6 +248,14 @@ def test_tagged_callbacks_keep_their_videos_apart(run: Run) -> None:
         )
     assert sorted(p.name for p in (run.root / "tagged").iterdir()) == ["even", "odd"]
     assert [p.name for p in (run.root / "tagged" / "even").iterdir()] == ["training"]
+    odd = sorted(path.name for path, _ in run.videos("tagged/odd"))
+    listed = MlflowClient(run.tracking_uri).list_artifacts(run.mlflow_run, "videos/odd/training")
+    assert sorted(a.path for a in listed) == [f"videos/odd/training/{name}" for name in odd]
+    events = EventAccumulator(run.algo.logdir, size_guidance={"tensors": 0})
+    events.Reload()
+    texts = events.Tensors("rlvideo/odd/training/text_summary")
+    named = [t.tensor_proto.string_val[0].decode() for t in texts]
+    assert sorted(re.findall(r"rl-video-\S+\.mp4", "\n".join(named))) == odd
 
 
 def pong_ram(env_config: Any) -> Any:
