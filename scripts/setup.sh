@@ -10,6 +10,13 @@ command -v nasm >/dev/null || need_apt+=(nasm)          # rav1e's x86 assembly
 python3 -c "import venv, ensurepip" 2>/dev/null || need_apt+=(python3-venv)
 # The tests play a video in a real browser (tests/test_static_skip.py).
 [ "$extras" != test ] || command -v chromium >/dev/null || need_apt+=(chromium)
+# MuJoCo renders its clips (tests/corpus.py) with MUJOCO_GL=egl, no display: glvnd's libEGL
+# and libOpenGL, Mesa's EGL and its software rasteriser (llvmpipe).
+if [ "$extras" = test ]; then
+    for lib in libegl1 libopengl0 libegl-mesa0 libgl1-mesa-dri; do
+        dpkg -s "$lib" >/dev/null 2>&1 || need_apt+=("$lib")
+    done
+fi
 if ((${#need_apt[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

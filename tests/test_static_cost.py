@@ -1,6 +1,7 @@
 """The static path must cost no bytes (issues 22, 27): at equal quality, a video encoded with
 `static_skip=True` (the default) may be only a little larger than the same frames encoded
-with `static_skip=False`, on static renders, on a moving camera and where every block moves.
+with `static_skip=False`, on static renders, on moving cameras (CarRacing, a MuJoCo tracking
+camera) and where every block moves.
 
 Each clip is encoded at 3 quantizers with the skip on and off (1 thread, 1 tile), decoded by
 dav1d (PyAV) and compared with its source on RGB; the Bjontegaard delta rate of the two
@@ -73,6 +74,12 @@ CASES: dict[str, Case] = {
     # tries intra on blocks partly unchanged (the moving track around the still car). Over the
     # +5% target: a regression guard.
     "carracing": Case(lambda: corpus.car_racing(40), 50, 20.0),
+    # A MuJoCo tracking camera (HalfCheetah-v5, 480x480), 40 frames: the floor and the body
+    # change in every frame, the sky above the horizon does not (36% of 8x8 blocks change):
+    # +2.9% (bytes without / with the skip at 80, 120, 160: 209,010 / 211,038, 136,415 /
+    # 137,969, 74,220 / 75,724; PSNR 0.06-0.15 dB lower with it). The bound is the issue's
+    # +5% target.
+    "halfcheetah": Case(lambda: corpus.half_cheetah(40), 20, 5.0),
     # A balanced episode, 60 frames: +5.1% (cost 0: +13.2%); +6.6% since static_skip also
     # turns on the fork's first real-time steps (fast_inter_decision, skip_ends_split); +4.5%
     # with fast_intra_decision; +5.6% since fast_inter_decision codes three candidates of
