@@ -76,8 +76,8 @@ CASES: dict[str, Case] = {
     "carracing": Case(lambda: corpus.car_racing(40), 50, 20.0),
     # A MuJoCo tracking camera (HalfCheetah-v5, 480x480), 40 frames: the floor and the body
     # change in every frame, the sky above the horizon does not (36% of 8x8 blocks change):
-    # +2.9% (bytes without / with the skip at 80, 120, 160: 209,010 / 211,038, 136,415 /
-    # 137,969, 74,220 / 75,724; PSNR 0.06-0.15 dB lower with it). The bound is the issue's
+    # +2.3% (bytes without / with the skip at 80, 120, 160: 209,010 / 210,289, 136,415 /
+    # 137,236, 74,220 / 74,862; PSNR 0.04-0.15 dB lower with it). The bound is the issue's
     # +5% target.
     "halfcheetah": Case(lambda: corpus.half_cheetah(40), 20, 5.0),
     # A balanced episode, 60 frames: +5.1% (cost 0: +13.2%); +6.6% since static_skip also
