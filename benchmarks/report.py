@@ -309,7 +309,7 @@ def wrapper_overhead(r: Results) -> Iterator[str]:
 
 
 CPU_TEST = "test_encoder_cpu"
-CPU_CLIPS = ("CartPole 600x400", "Breakout 160x210")
+CPU_CLIPS = ("CartPole 600x400", "Breakout 160x210", "CarRacing 600x400", "HalfCheetah 480x480")
 CPU_PEERS = (
     ("ffmpeg libx264 medium", "libx264 medium", "<= 1.0x"),
     ("ffmpeg libsvtav1 preset 12", "SVT-AV1 preset 12", "<= 1.0x (stretch)"),
