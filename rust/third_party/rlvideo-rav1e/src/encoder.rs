@@ -2784,8 +2784,8 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
           .speed_settings
           .partition
           .non_square_partition_max_threshold
-        || is_straddle_x
-        || is_straddle_y)
+        || ((is_straddle_x || is_straddle_y)
+          && crate::rt_decision::edge_tries_halves(fi, must_split)))
     {
       if has_cols {
         partition_types.push(PartitionType::PARTITION_HORZ);
@@ -2850,18 +2850,44 @@ fn encode_partition_bottomup<T: Pixel, W: Writer>(
         if offset.0.x >= ts.mi_width || offset.0.y >= ts.mi_height {
           continue;
         }
-        let child_rdo_output = encode_partition_bottomup(
+        let child_rdo_output = if crate::rt_decision::inside_quarter_top_down(
           fi,
           ts,
-          cw,
-          w_pre_cdef,
-          w_post_cdef,
+          partition == PartitionType::PARTITION_SPLIT,
           subsize,
           offset,
-          best_rd,
-          inter_cfg,
-          enc_stats,
-        );
+        ) {
+          // (rlvideo delta) only the cost is read from a quarter's result
+          PartitionGroupParameters {
+            rd_cost: encode_partition_topdown(
+              fi,
+              ts,
+              cw,
+              w_pre_cdef,
+              w_post_cdef,
+              subsize,
+              offset,
+              &None,
+              inter_cfg,
+              enc_stats,
+            ),
+            part_type: PartitionType::PARTITION_SPLIT,
+            part_modes: ArrayVec::new(),
+          }
+        } else {
+          encode_partition_bottomup(
+            fi,
+            ts,
+            cw,
+            w_pre_cdef,
+            w_post_cdef,
+            subsize,
+            offset,
+            best_rd,
+            inter_cfg,
+            enc_stats,
+          )
+        };
         let cost = child_rdo_output.rd_cost;
         assert!(cost >= 0.0);
 
@@ -2968,10 +2994,13 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
   bsize: BlockSize, tile_bo: TileBlockOffset,
   block_output: &Option<PartitionGroupParameters>, inter_cfg: &InterConfig,
   enc_stats: &mut EncoderStats,
-) {
+) -> f64 {
   if tile_bo.0.x >= ts.mi_width || tile_bo.0.y >= ts.mi_height {
-    return;
+    return 0.0;
   }
+  // The rate-distortion cost of what is coded (rlvideo delta): its blocks'
+  // decisions, and the partition bits of the levels decided by RDO.
+  let mut cost = 0.0;
   let is_square = bsize.is_sqr();
   let rdo_type = RDOType::PixelDistRealRate;
   let hbs = bsize.width_mi() / 2;
@@ -3044,6 +3073,11 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
           &rdo_decision
         };
 
+      cost = if rdo_output.rd_cost < f64::MAX {
+        rdo_output.rd_cost
+      } else {
+        part_decision.rd_cost
+      };
       let mut mode_luma = part_decision.pred_mode_luma;
       let mut mode_chroma = part_decision.pred_mode_chroma;
 
@@ -3196,9 +3230,11 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
         debug_assert!(can_split && !must_split);
 
         // The optimal prediction modes for each split block is known from an rdo_partition_decision() call
+        cost = rdo_output.rd_cost;
         for mode in rdo_output.part_modes {
+          cost -= mode.rd_cost;
           // Each block is subjected to a new splitting decision
-          encode_partition_topdown(
+          cost += encode_partition_topdown(
             fi,
             ts,
             cw,
@@ -3237,7 +3273,7 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
         let partitions = get_sub_partitions(&four_partitions, partition);
 
         partitions.iter().for_each(|&offset| {
-          encode_partition_topdown(
+          cost += encode_partition_topdown(
             fi,
             ts,
             cw,
@@ -3262,6 +3298,7 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
   {
     cw.bc.update_partition_context(tile_bo, subsize, bsize);
   }
+  cost
 }
 
 fn get_initial_cdfcontext<T: Pixel>(fi: &FrameInvariants<T>) -> CDFContext {

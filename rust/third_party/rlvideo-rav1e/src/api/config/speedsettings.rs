@@ -111,6 +111,16 @@ pub struct SpeedSettings {
   ///
   /// Enabled makes smaller files of moving content. No preset enables it.
   pub fast_intra_decision: bool,
+
+  /// Searches a superblock cut by the frame's right or bottom edge more like
+  /// the others (rlvideo delta): its blocks that lie wholly inside the
+  /// frame are searched top-down, as every other superblock is, rather
+  /// than through every partition level, and a block the edge cuts tries
+  /// horizontal or vertical halves only where the edge forbids coding it
+  /// whole. rav1e searches such superblocks bottom-up, at every level.
+  ///
+  /// Enabled is faster. No preset enables it.
+  pub fast_edge_partition: bool,
 }
 
 impl Default for SpeedSettings {
@@ -157,6 +167,7 @@ impl Default for SpeedSettings {
       fast_inter_decision: false,
       skip_ends_split: false,
       fast_intra_decision: false,
+      fast_edge_partition: false,
     }
   }
 }
