@@ -38,8 +38,11 @@ def mlflow_artifact(
     artifact after its file: a copy of that name is logged then; a ``/`` in it makes
     subfolders)."""
     mlflow = importlib.import_module("mlflow")  # (no stubs; only when asked for)
+    # run_id only when given: older mlflow's log_artifact takes none, and TorchRL's
+    # MLFlowLogger (which pins no mlflow) logged through it without one.
+    where = {} if run_id is None else {"run_id": run_id}
     if name is None or name == os.path.basename(path):
-        mlflow.log_artifact(path, artifact_path, run_id=run_id)
+        mlflow.log_artifact(path, artifact_path, **where)
         return
     subfolder, name = posixpath.split(name)
     if subfolder:
@@ -47,4 +50,4 @@ def mlflow_artifact(
     with tempfile.TemporaryDirectory(prefix="rlvideo-") as folder:
         named = os.path.join(folder, name)
         shutil.copyfile(path, named)
-        mlflow.log_artifact(named, artifact_path, run_id=run_id)
+        mlflow.log_artifact(named, artifact_path, **where)
