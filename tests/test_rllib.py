@@ -650,6 +650,10 @@ def test_two_callbacks_with_one_tag_fail_at_algorithm_init() -> None:
         warnings.simplefilter("error")
         init(RecordVideoCallback(tag="all"), RecordVideoCallback(tag="few"))
         init(RecordVideoCallback(), RecordVideoCallback(tag="few"))
+        init(RecordVideoCallback("a", mlflow=True), RecordVideoCallback("b", name_prefix="b"))
+    # Apart in their folders, but one MLflow folder: an episode both record, one artifact.
+    with pytest.warns(UserWarning, match="one MLflow folder .*give each a tag="):
+        init(RecordVideoCallback("a", mlflow=True), RecordVideoCallback("b", mlflow=True))
 
 
 def test_the_driver_never_replaces_a_file_in_a_shared_folder(

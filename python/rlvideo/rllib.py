@@ -284,6 +284,28 @@ class RecordVideoCallback(RLlibCallback):
                     stacklevel=2,
                 )
                 break
+        for other in callbacks if isinstance(callbacks, list) else []:
+            # Untagged callbacks that keep their videos apart in their folders (another
+            # video_folder, say) still share MLflow's videos/training: an episode both record
+            # has one file name there, and the last logged replaces the other.
+            if (
+                other is not self
+                and isinstance(other, RecordVideoCallback)
+                and self.tag is None
+                and other.tag is None
+                and other._tag != self._tag
+                and self.mlflow
+                and other.mlflow
+                and other.name_prefix == self.name_prefix
+            ):
+                warnings.warn(
+                    "rlvideo.rllib: two untagged RecordVideoCallbacks of one algorithm with "
+                    "mlflow=True and one name_prefix log into one MLflow folder "
+                    "(videos/training), where a file name both write keeps only the last "
+                    "video: give each a tag= (or a name_prefix of its own)",
+                    stacklevel=2,
+                )
+                break
         if getattr(algorithm.config, "is_multi_agent", False) is True:
             raise TypeError(
                 "rlvideo.rllib.RecordVideoCallback records single-agent episodes "
