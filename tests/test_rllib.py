@@ -732,6 +732,21 @@ def test_an_evaluation_on_its_own_is_written_when_it_ends(tmp_path: Path, vector
     assert len(list((tmp_path / "videos").rglob("*.mp4"))) == 2
 
 
+def test_tensorboard_files_sort_in_the_order_they_are_made(tmp_path: Path) -> None:
+    """TensorBoard's Python loader, followed live, reads only event files that sort after
+    the last it read: iterations 9, 10 and 11 made within one second must all show (with
+    the iteration in the name, "-10-" sorted before "-9-" and was skipped)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    callback = RecordVideoCallback(str(tmp_path / "videos"), tensorboard=True)
+    algorithm = SimpleNamespace(logdir=str(tmp_path / "logdir"))
+    live = EventAccumulator(algorithm.logdir, size_guidance={"tensors": 0})
+    for iteration in (9, 10, 11):
+        callback._to_loggers("training", [f"/videos/{iteration}.mp4"], algorithm, iteration)
+        live.Reload()
+    assert [e.step for e in live.Tensors("rlvideo/training/text_summary")] == [9, 10, 11]
+
+
 def test_mlflow_without_an_active_run_warns_and_the_video_is_saved(
     tmp_path: Path, vector_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
+import itertools
 import os
 import re
 import sys
@@ -459,7 +460,11 @@ class RecordVideoCallback(RLlibCallback):
                 # A writer of its own each time, closed at once: tensorboardX writes on a
                 # thread that flush() does not wait for, and nothing closes a writer kept
                 # open when the driver exits (RLlib has no callback for algo.stop()).
-                suffix = f".rlvideo-{kind}-{iteration}-{uuid.uuid4().hex[:8]}"
+                # The file names sort in the order the files are made (tensorboardX's name
+                # has the second, then this suffix): TensorBoard's Python loader follows
+                # only files that sort after the one it read last, so "...-10-..." made in
+                # the second of "...-9-..." was never shown live.
+                suffix = f".rlvideo-{next(_EVENT_FILES):09d}-{kind}-{iteration}"
                 with SummaryWriter(algorithm.logdir, filename_suffix=suffix) as writer:
                     tensorboard_text(writer, f"rlvideo/{where}", paths, iteration)
 
@@ -615,6 +620,9 @@ def _failures_warned(what: str = "a video was lost") -> Iterator[None]:
     except Exception as error:
         warnings.warn(f"rlvideo.rllib: {what}: {error!r}", stacklevel=3)
 
+
+_EVENT_FILES = itertools.count()
+"""Numbers the driver's TensorBoard event files in the order they are made."""
 
 _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
