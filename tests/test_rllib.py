@@ -605,6 +605,7 @@ except ImportError as error:
         ({"tag": ""}, ValueError, "tag must be letters, digits, .* got ''"),
         ({"tag": "a/b"}, ValueError, "tag must be .*starting with a letter or digit.* got 'a/b'"),
         ({"tag": ".."}, ValueError, "tag must be .* got '..'"),
+        ({"tag": "training"}, ValueError, "tag must not be 'training' or .* got 'training'"),
     ],
 )
 def test_bad_options_fail_on_the_driver(options: dict[str, Any], error: type, message: str) -> None:

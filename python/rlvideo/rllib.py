@@ -138,7 +138,8 @@ class RecordVideoCallback(RLlibCallback):
             them under ``f"{VIDEOS_KEY}-{tag}"`` (and ``f"{WANDB_KEY}-{tag}"``), so each
             callback gets its own W&B panel (and MLflow's ``videos/{tag}/training``,
             TensorBoard's ``rlvideo/{tag}/training``). Letters, digits, ``_``, ``-`` and ``.``,
-            starting with a letter or digit; two callbacks of one algorithm may not share
+            starting with a letter or digit, not ``training`` or ``evaluation`` (an
+            untagged callback's folders); two callbacks of one algorithm may not share
             one. ``None`` (the default): ``video_folder/training``, `VIDEOS_KEY` and
             `WANDB_KEY`, shared by every untagged callback, each telling its own videos by
             its options (``video_folder``, ``name_prefix``, ``record_training``,
@@ -636,6 +637,10 @@ def _check_tag(tag: object) -> None:
             "tag must be letters, digits, '_', '-' and '.', starting with a letter or digit "
             f"(it names a folder and a result key), got {tag!r}"
         )
+    if tag in ("training", "evaluation"):
+        # (a tagged callback's folders are <tag>/training and <tag>/evaluation, beside an
+        # untagged one's training/ and evaluation/: this tag would nest one inside the other)
+        raise ValueError(f"tag must not be 'training' or 'evaluation' (folder names), got {tag!r}")
 
 
 def _check_env_runners(chosen: object, what: str) -> bool | frozenset[int]:
