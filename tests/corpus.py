@@ -10,6 +10,9 @@ inside the functions, so that importing this module costs nothing.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -163,26 +166,42 @@ def car_racing(count: int, seed: int = 0) -> list[np.ndarray]:
     return list(_car_racing(count, seed))
 
 
+#: Renders HalfCheetah in a process of its own (argv: count, seed, output .npy).
+_HALF_CHEETAH_SCRIPT = """
+import os, sys
+import numpy as np
+# MuJoCo picks its OpenGL backend when Gymnasium's renderer first imports it: without a
+# display only EGL (Mesa's llvmpipe here, scripts/setup.sh) or OSMesa can render.
+os.environ.setdefault("MUJOCO_GL", "egl")
+import gymnasium as gym
+count, seed, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+# camera_name="track": the model's own camera (mode="trackcom" in half_cheetah.xml), which
+# follows the body. Gymnasium 1.4.0 renders by default from a free camera that stays where
+# the episode started (its DEFAULT_CAMERA_CONFIG sets no tracking type; with mujoco 3.14.0
+# the lookat point does not move); Gymnasium up to 1.2.x rendered from "track".
+env = gym.make("HalfCheetah-v5", render_mode="rgb_array", camera_name="track")
+env.reset(seed=seed)
+env.action_space.seed(seed)
+frames = [env.render()]
+while len(frames) < count:  # HalfCheetah never terminates; truncated at 1,000 steps
+    env.step(env.action_space.sample())
+    frames.append(env.render())
+env.close()
+np.save(out, np.stack(frames))
+"""
+
+
 @cache
 def _half_cheetah(count: int, seed: int) -> tuple[np.ndarray, ...]:
-    # MuJoCo picks its OpenGL backend when Gymnasium's renderer first imports it: without a
-    # display only EGL (Mesa's llvmpipe here, scripts/setup.sh) or OSMesa can render.
-    os.environ.setdefault("MUJOCO_GL", "egl")
-    import gymnasium as gym
-
-    # camera_name="track": the model's own camera (mode="trackcom" in half_cheetah.xml), which
-    # follows the body. Gymnasium 1.4.0 renders by default from a free camera that stays where
-    # the episode started (its DEFAULT_CAMERA_CONFIG sets no tracking type; with mujoco 3.14.0
-    # the lookat point does not move); Gymnasium up to 1.2.x rendered from "track".
-    env = gym.make("HalfCheetah-v5", render_mode="rgb_array", camera_name="track")
-    env.reset(seed=seed)
-    env.action_space.seed(seed)
-    frames: list[Any] = [env.render()]
-    while len(frames) < count:  # HalfCheetah never terminates; truncated at 1,000 steps
-        env.step(env.action_space.sample())
-        frames.append(env.render())
-    env.close()
-    return tuple(frames)
+    # In a process of its own: Mesa's llvmpipe loads its LLVM into the process that renders,
+    # and importing triton (torch does when SB3 builds an optimizer) after it crashed that
+    # process with a segmentation fault (the benchmarks in CI: PPO after the HalfCheetah clip).
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "frames.npy")
+        subprocess.run(
+            [sys.executable, "-c", _HALF_CHEETAH_SCRIPT, str(count), str(seed), out], check=True
+        )
+        return tuple(np.load(out))
 
 
 def half_cheetah(count: int, seed: int = 0) -> list[np.ndarray]:
