@@ -95,6 +95,12 @@ pub trait Writer {
   fn rollback(&mut self, _: &WriterCheckpoint);
   /// Add additional bits from rate estimators without coding a real symbol
   fn add_bits_frac(&mut self, bits_frac: u32);
+  /// Whether this writer only counts bits (an RDO trial's), storing nothing
+  /// (rlvideo delta: `SpeedSettings::fast_coeff_rate` prices coefficients
+  /// there instead of coding them).
+  fn counts_only(&self) -> bool {
+    false
+  }
 }
 
 /// `StorageBackend` is an internal trait used to tie a specific `Writer`
@@ -102,6 +108,10 @@ pub trait Writer {
 /// private, but Rust is deprecating 'private trait in a public
 /// interface' support.
 pub trait StorageBackend {
+  /// Whether the backend only counts bits, storing nothing.
+  fn counts_only_backend(&self) -> bool {
+    false
+  }
   /// Store partially-computed range code into given storage backend
   fn store(&mut self, fl: u16, fh: u16, nms: u16);
   /// Return bit-length of encoded stream to date
@@ -191,6 +201,9 @@ impl WriterEncoder {
 /// The Counter stores nothing we write to it, it merely counts the
 /// bit usage like in an Encoder for cost analysis.
 impl StorageBackend for WriterBase<WriterCounter> {
+  fn counts_only_backend(&self) -> bool {
+    true
+  }
   #[inline]
   fn store(&mut self, fl: u16, fh: u16, nms: u16) {
     let (_l, r) = self.lr_compute(fl, fh, nms);
@@ -497,6 +510,9 @@ where
   // fake add bits
   fn add_bits_frac(&mut self, bits_frac: u32) {
     self.fake_bits_frac += bits_frac
+  }
+  fn counts_only(&self) -> bool {
+    self.counts_only_backend()
   }
   /// Encode a literal bitstring, bit by bit in MSB order, with flat
   /// probability.

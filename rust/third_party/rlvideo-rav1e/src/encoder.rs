@@ -1578,7 +1578,17 @@ pub fn encode_tx_block<T: Pixel, W: Writer>(
       (((fi.h_in_b - frame_bo.0.y) << MI_SIZE_LOG2) >> ydec)
         .min(tx_size.height());
 
-    cw.write_coeffs_lv_map(
+    // Key frames keep the coder's rate (`fast_coeff_rate`'s docs say why).
+    let write_or_price = if fi.config.speed_settings.fast_coeff_rate
+      && fi.frame_type.has_inter()
+      && w.counts_only()
+    {
+      ContextWriter::price_coeffs_lv_map
+    } else {
+      ContextWriter::write_coeffs_lv_map
+    };
+    write_or_price(
+      cw,
       w,
       p,
       tx_bo,

@@ -69,6 +69,8 @@ pub use transform_unit::*;
 mod block_unit;
 pub use block_unit::*;
 
+mod coeff_rate;
+
 mod frame_header;
 
 #[derive(Debug, Default)]
