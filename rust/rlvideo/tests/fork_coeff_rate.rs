@@ -1,9 +1,8 @@
 //! The fork's `fast_coeff_rate` (an inter frame's coefficient bits priced from the CDFs in
 //! RDO trials instead of coded) on top of rlvideo's other settings: every frame encodes, and
-//! the reconstruction is as faithful at about the same size as with the coder's rates. rlvideo
-//! leaves the setting off for now (`encode.rs` says why), so these encodes are the only ones
-//! that run it end to end; its prices against the coder's are tested inside the fork
-//! (`context/coeff_rate.rs`).
+//! the reconstruction is as faithful at about the same size as with the coder's rates, in
+//! 4:2:0 and in 4:4:4 in two tiles at an odd size. Its prices against the coder's are tested
+//! inside the fork (`context/coeff_rate.rs`).
 
 use rav1e::config::SpeedSettings;
 use rav1e::prelude::*;

@@ -1458,6 +1458,17 @@ fn inter_frame_rdo_mode_decision<T: Pixel>(
     });
   }
 
+  // A close second is coded too (rlvideo delta, rt_decision.rs).
+  let num_modes_rdo = if fast
+    && !change.is_mixed()
+    && num_modes_rdo == 1
+    && sorted.len() > 1
+    && crate::rt_decision::second_is_close(sorted[0].2, sorted[1].2)
+  {
+    2
+  } else {
+    num_modes_rdo
+  };
   sorted.iter().take(num_modes_rdo).for_each(
     |&((luma_mode, i), mvs, _satd)| {
       let mode_set_chroma = ArrayVec::from([luma_mode]);
