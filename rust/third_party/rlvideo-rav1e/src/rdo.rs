@@ -1046,7 +1046,7 @@ pub fn rdo_mode_decision<T: Pixel>(
   // instructions; on CarRacing's moving camera it saves 9.7% of the bytes
   // (Bjontegaard) for 34% more CPU. `fast_intra_decision` saves 5.7% for
   // 0.4% more instructions (rt_decision.rs).
-  let intra_try = crate::rt_decision::intra_try(fi, change, inter_rank);
+  let intra_try = crate::rt_decision::intra_try(fi, ts, change, inter_rank);
   if !best.skip && intra_try != crate::rt_decision::IntraTry::No {
     best = intra_frame_rdo_mode_decision(
       fi,
@@ -1648,6 +1648,17 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
   debug_assert!(num_modes_rdo >= 1);
 
   modes.iter().take(num_modes_rdo).for_each(|&luma_mode| {
+    // The fast try's one mode gets the luma angle delta of least SATD
+    // (rlvideo delta, rt_decision.rs); rav1e codes each delta below.
+    let angle_delta =
+      if fast && luma_mode.is_directional() && bsize >= BlockSize::BLOCK_8X8 {
+        let y = crate::rt_decision::best_angle_delta(
+          fi, ts, bsize, tile_bo, luma_mode,
+        );
+        AngleDelta { y, uv: 0 }
+      } else {
+        AngleDelta::default()
+      };
     let mvs = [MotionVector::default(); 2];
     let ref_frames = [INTRA_FRAME, NONE_FRAME];
     let mut mode_set_chroma = ArrayVec::<_, 2>::new();
@@ -1671,7 +1682,7 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
       true,
       0,
       &ArrayVec::<CandidateMV, 9>::new(),
-      AngleDelta::default(),
+      angle_delta,
     );
   });
 

@@ -9,8 +9,9 @@
 
 //! The first parts of a real-time mode decision for changed blocks (rlvideo
 //! delta): `SpeedSettings::fast_inter_decision`,
-//! `SpeedSettings::skip_ends_split`, `SpeedSettings::fast_intra_decision`
-//! and `SpeedSettings::fast_edge_partition`.
+//! `SpeedSettings::skip_ends_split`, `SpeedSettings::fast_intra_decision`,
+//! `SpeedSettings::fast_changed_intra` and
+//! `SpeedSettings::fast_edge_partition`.
 //!
 //! rav1e decides a changed block by coding every candidate in full:
 //! prediction of three planes, transform, quantisation, the entropy coder's
@@ -35,6 +36,28 @@ use crate::static_skip::BlockChange;
 use crate::tiling::{Area, TileStateMut};
 use crate::util::{Aligned, Pixel};
 
+/// Whether at least half of the superblock being coded (its 8x8 blocks in
+/// the frame) is unchanged since LAST: its changed blocks are then a change
+/// amid still content, which static skip repeats once it stops changing,
+/// so they keep rav1e's intra search. With one intra mode coded there, a
+/// sprite's trail over a gradient came out 0.9 dB under the encode without
+/// static skip (`tests/test_faithful.py`, 0.3 allowed); with rav1e's search
+/// wherever any of the superblock was unchanged, HalfCheetah, whose
+/// tracking camera leaves a still sky in most superblocks, kept all of its
+/// cost (-0.1% instructions instead of -23%).
+fn superblock_mostly_unchanged<T: Pixel>(ts: &TileStateMut<'_, T>) -> bool {
+  (ts.static_mask & ts.static_visible).count_ones() * 2
+    >= ts.static_visible.count_ones()
+}
+
+/// Whether part of the superblock being coded is unchanged since LAST
+/// (static skip's mask): its changed blocks are then a change amid still
+/// content, which static skip repeats once it stops, rather than content
+/// that moves everywhere.
+fn superblock_partly_unchanged<T: Pixel>(ts: &TileStateMut<'_, T>) -> bool {
+  ts.static_mask & ts.static_visible != 0
+}
+
 /// How many of a block's inter candidates `fast_inter_decision` codes in
 /// full, best ranked first ([`inter_candidate_cost`]): three for a block
 /// that changed everywhere inside a superblock partly unchanged since LAST
@@ -58,8 +81,7 @@ use crate::util::{Aligned, Pixel};
 pub(crate) fn coded_inter_candidates<T: Pixel>(
   ts: &TileStateMut<'_, T>, change: BlockChange,
 ) -> usize {
-  let superblock_partly_unchanged = ts.static_mask & ts.static_visible != 0;
-  if change == BlockChange::Changed && superblock_partly_unchanged {
+  if change == BlockChange::Changed && superblock_partly_unchanged(ts) {
     3
   } else {
     1
@@ -131,24 +153,38 @@ pub(crate) enum IntraTry {
   No,
   /// rav1e's search: three modes, two chroma modes each, angle deltas.
   Full,
-  /// `fast_intra_decision`: every mode ranked, the best coded in full if
-  /// it out-ranks the best inter candidate's rank, when there is one.
+  /// `fast_intra_decision` and `fast_changed_intra`: every mode ranked,
+  /// the best coded in full with its luma angle delta of least SATD
+  /// ([`best_angle_delta`]) if it out-ranks the best inter candidate's
+  /// rank, when there is one.
   Fast { inter_rank: Option<u32> },
 }
 
-/// How a block is tried intra. A changed block gets rav1e's search: one
-/// intra mode coded instead cost the pan of `tests/test_static_cost.py`,
-/// where every block moves, 1.8% more bytes. A block partly unchanged since
+/// How a block is tried intra. A changed block gets rav1e's search, or
+/// with `fast_changed_intra` on an inter frame, its best intra mode coded
+/// once: rav1e's search was 45% of the instructions of a tracking camera's
+/// inter frames (480x480 HalfCheetah), but one mode coded without an angle
+/// delta cost 2.5% more bytes there (Bjontegaard) and 1.8% on the pan of
+/// `tests/test_static_cost.py`; with [`best_angle_delta`], see
+/// RLVIDEO-DELTA.md. A block partly unchanged since
 /// LAST is not tried (zero motion from LAST predicts the unchanged part
 /// exactly), unless `fast_intra_decision` makes that cheap: CarRacing's
 /// moving camera around a still car and HUD needs intra there. Its best
 /// mode is coded only if it clearly out-ranks the best inter candidate
 /// (SATD and bits both ways, [`intra_outranks`]).
 pub(crate) fn intra_try<T: Pixel>(
-  fi: &FrameInvariants<T>, change: BlockChange, inter_rank: Option<u32>,
+  fi: &FrameInvariants<T>, ts: &TileStateMut<'_, T>, change: BlockChange,
+  inter_rank: Option<u32>,
 ) -> IntraTry {
   if !change.is_mixed() {
-    IntraTry::Full
+    if fi.frame_type.has_inter()
+      && fi.config.speed_settings.fast_changed_intra
+      && !superblock_mostly_unchanged(ts)
+    {
+      IntraTry::Fast { inter_rank: None }
+    } else {
+      IntraTry::Full
+    }
   } else if fi.config.speed_settings.fast_intra_decision {
     IntraTry::Fast { inter_rank }
   } else {
@@ -368,4 +404,75 @@ pub(crate) fn inside_quarter_top_down<T: Pixel>(
     && partition_split
     && bo.0.x + bsize.width_mi() <= ts.mi_width
     && bo.0.y + bsize.height_mi() <= ts.mi_height
+}
+
+/// The luma angle delta (-3..=3 steps of 3 degrees) whose prediction of a
+/// directional `mode` has the least luma SATD, 0 on a tie: what rav1e's
+/// search finds by coding the block with each delta (up to seven full
+/// encodes, then seven more for chroma), found here by predicting luma
+/// only. The delta's own bits are not weighed. Chroma keeps delta 0: its
+/// best luma delta made HalfCheetah's files 0.2% bigger (Bjontegaard).
+pub(crate) fn best_angle_delta<T: Pixel>(
+  fi: &FrameInvariants<T>, ts: &mut TileStateMut<'_, T>, bsize: BlockSize,
+  tile_bo: TileBlockOffset, mode: PredictionMode,
+) -> i8 {
+  debug_assert!(mode.is_directional() && bsize >= BlockSize::BLOCK_8X8);
+  let tx_size = bsize.tx_size();
+  let ief_params = if fi.sequence.enable_intra_edge_filter {
+    Some(IntraEdgeFilterParameters::new(
+      0,
+      ts.above_block_info(tile_bo, 0, 0),
+      ts.left_block_info(tile_bo, 0, 0),
+    ))
+  } else {
+    None
+  };
+  let tile_rect = ts.tile_rect();
+  let rec = &mut ts.rec.planes[0];
+  let po = tile_bo.plane_offset(rec.plane_cfg);
+  let mut edge_buf = Aligned::uninit_array();
+  let edges = get_intra_edges(
+    &mut edge_buf,
+    &rec.as_const(),
+    tile_bo,
+    0,
+    0,
+    bsize,
+    po,
+    tx_size,
+    fi.sequence.bit_depth,
+    None,
+    fi.sequence.enable_intra_edge_filter,
+    IntraParam::None,
+  );
+  let org =
+    ts.input_tile.planes[0].subregion(Area::BlockStartingAt { bo: tile_bo.0 });
+  let mut best = (u32::MAX, 0i8);
+  for delta in [0i8, -1, 1, -2, 2, -3, 3] {
+    let mut region =
+      rec.subregion_mut(Area::BlockStartingAt { bo: tile_bo.0 });
+    mode.predict_intra(
+      tile_rect,
+      &mut region,
+      tx_size,
+      fi.sequence.bit_depth,
+      &[0i16; 2],
+      IntraParam::AngleDelta(delta),
+      ief_params,
+      &edges,
+      fi.cpu_feature_level,
+    );
+    let satd = get_satd(
+      &org,
+      &region.as_const(),
+      tx_size.width(),
+      tx_size.height(),
+      fi.sequence.bit_depth,
+      fi.cpu_feature_level,
+    );
+    if satd < best.0 {
+      best = (satd, delta);
+    }
+  }
+  best.1
 }

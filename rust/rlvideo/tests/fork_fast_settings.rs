@@ -1,8 +1,11 @@
-//! The fork's `fast_coeff_rate` (an inter frame's coefficient bits priced from the CDFs in
-//! RDO trials instead of coded) on top of rlvideo's other settings: every frame encodes, and
-//! the reconstruction is as faithful at about the same size as with the coder's rates, in
-//! 4:2:0 and in 4:4:4 in two tiles at an odd size. Its prices against the coder's are tested
-//! inside the fork (`context/coeff_rate.rs`).
+//! The fork's real-time settings for changed blocks, each on top of rlvideo's other settings
+//! against the same encode with it off: every frame encodes, and the reconstruction is as
+//! faithful at about the same size, in 4:2:0 and in 4:4:4 in two tiles at an odd size.
+//! - `fast_coeff_rate`: an inter frame's coefficient bits priced from the CDFs in RDO trials
+//!   instead of coded (its prices against the coder's are tested inside the fork,
+//!   `context/coeff_rate.rs`);
+//! - `fast_changed_intra`: one intra mode, its luma angle delta found by SATD, coded for a
+//!   changed block instead of rav1e's intra search.
 
 use rav1e::config::SpeedSettings;
 use rav1e::prelude::*;
@@ -11,7 +14,7 @@ const FRAMES: usize = 12;
 
 /// A textured background that pans two pixels a frame (every block changes) with a bright
 /// square crossing it the other way: blocks with many coefficients in every transform size.
-fn frame_planes(width: usize, height: usize, cs444: bool, t: usize) -> [Vec<u8>; 3] {
+fn pan_planes(width: usize, height: usize, cs444: bool, t: usize) -> [Vec<u8>; 3] {
     let (cw, ch) = if cs444 {
         (width, height)
     } else {
@@ -38,9 +41,47 @@ fn frame_planes(width: usize, height: usize, cs444: bool, t: usize) -> [Vec<u8>;
     [y, u, v]
 }
 
-/// (bytes, mean luma PSNR of the encoder's reconstruction) of `FRAMES` frames encoded with
-/// rlvideo's speed-10 settings and static skip, `fast_coeff_rate` as asked.
-fn encode(width: usize, height: usize, cs444: bool, tiles: usize, priced: bool) -> (usize, f64) {
+/// Stripes at a new angle and phase every frame, which the previous frame predicts badly: a
+/// changed block's intra decision, directional modes and their angle deltas among it, decides
+/// what the frame costs.
+fn fresh_stripe_planes(width: usize, height: usize, cs444: bool, t: usize) -> [Vec<u8>; 3] {
+    let (cw, ch) = if cs444 {
+        (width, height)
+    } else {
+        (width.div_ceil(2), height.div_ceil(2))
+    };
+    let angle = 0.3 + 0.7 * t as f64;
+    let (dx, dy) = (angle.cos(), angle.sin());
+    let stripes = |x: usize, y: usize, scale: f64| {
+        let along = (x as f64 * dx + y as f64 * dy) * scale;
+        (128.0 + 90.0 * (along / 3.0 + t as f64).sin()) as u8
+    };
+    let y = (0..width * height)
+        .map(|i| stripes(i % width, i / width, 1.0))
+        .collect();
+    let chroma_scale = if cs444 { 1.0 } else { 2.0 };
+    let u = (0..cw * ch)
+        .map(|i| 64 + stripes(i % cw, i / cw, chroma_scale) / 2)
+        .collect();
+    let v = (0..cw * ch)
+        .map(|i| 192 - stripes(i % cw, i / cw, chroma_scale) / 2)
+        .collect();
+    [y, u, v]
+}
+
+/// The planes of frame `t` at a size.
+type Content = fn(usize, usize, bool, usize) -> [Vec<u8>; 3];
+
+/// (bytes, mean luma PSNR of the encoder's reconstruction) of `FRAMES` frames of `content`
+/// encoded with rlvideo's speed-10 settings and static skip, then `change` applied to them.
+fn encode(
+    content: Content,
+    width: usize,
+    height: usize,
+    cs444: bool,
+    tiles: usize,
+    change: impl Fn(&mut SpeedSettings),
+) -> (usize, f64) {
     let mut speed_settings = SpeedSettings::from_preset(10);
     speed_settings.partition.partition_range =
         PartitionRange::new(BlockSize::BLOCK_8X8, BlockSize::BLOCK_64X64);
@@ -53,7 +94,9 @@ fn encode(width: usize, height: usize, cs444: bool, tiles: usize, priced: bool) 
     speed_settings.skip_ends_split = true;
     speed_settings.fast_intra_decision = true;
     speed_settings.fast_edge_partition = true;
-    speed_settings.fast_coeff_rate = priced;
+    speed_settings.fast_changed_intra = true;
+    speed_settings.fast_coeff_rate = true;
+    change(&mut speed_settings);
     let config = EncoderConfig {
         width,
         height,
@@ -75,7 +118,7 @@ fn encode(width: usize, height: usize, cs444: bool, tiles: usize, priced: bool) 
         .new_context()
         .expect("valid configuration");
     let sources: Vec<_> = (0..FRAMES)
-        .map(|t| frame_planes(width, height, cs444, t))
+        .map(|t| content(width, height, cs444, t))
         .collect();
     let (mut bytes, mut psnrs) = (0, Vec::new());
     let mut drain = |ctx: &mut Context<u8>| loop {
@@ -115,16 +158,36 @@ fn encode(width: usize, height: usize, cs444: bool, tiles: usize, priced: bool) 
     (bytes, psnrs.iter().sum::<f64>() / FRAMES as f64)
 }
 
-#[test]
-fn priced_coefficient_rates_encode_as_faithfully() {
+/// Encodes `content` with `setting` off and on: within 5% of the bytes and 0.3 dB of the PSNR.
+fn encodes_as_faithfully(
+    name: &str,
+    content: Content,
+    setting: fn(&mut SpeedSettings) -> &mut bool,
+) {
     for (width, height, cs444, tiles) in [(200, 136, false, 1), (161, 97, true, 2)] {
-        let (coded_bytes, coded_psnr) = encode(width, height, cs444, tiles, false);
-        let (priced_bytes, priced_psnr) = encode(width, height, cs444, tiles, true);
-        let size = priced_bytes as f64 / coded_bytes as f64;
+        let encode_with =
+            |on: bool| encode(content, width, height, cs444, tiles, |s| *setting(s) = on);
+        let ((off_bytes, off_psnr), (on_bytes, on_psnr)) = (encode_with(false), encode_with(true));
+        let size = on_bytes as f64 / off_bytes as f64;
         assert!(
-            (0.95..=1.05).contains(&size) && (priced_psnr - coded_psnr).abs() < 0.3,
-            "{width}x{height} 4:4:4 {cs444}: priced {priced_bytes} bytes at {priced_psnr:.2} dB, \
-             coded {coded_bytes} at {coded_psnr:.2}"
+            (0.95..=1.05).contains(&size) && (on_psnr - off_psnr).abs() < 0.3,
+            "{width}x{height} 4:4:4 {cs444}: {name} on {on_bytes} bytes at {on_psnr:.2} dB, \
+             off {off_bytes} at {off_psnr:.2}"
         );
     }
+}
+
+#[test]
+fn priced_coefficient_rates_encode_as_faithfully() {
+    encodes_as_faithfully("fast_coeff_rate", pan_planes, |s| &mut s.fast_coeff_rate);
+}
+
+#[test]
+fn one_intra_mode_for_changed_blocks_encodes_as_faithfully() {
+    encodes_as_faithfully("fast_changed_intra", pan_planes, |s| {
+        &mut s.fast_changed_intra
+    });
+    encodes_as_faithfully("fast_changed_intra", fresh_stripe_planes, |s| {
+        &mut s.fast_changed_intra
+    });
 }
