@@ -239,8 +239,9 @@ fn tile_count(options: &EncoderOptions) -> usize {
 ///   instead of coded: HalfCheetah 9% fewer instructions, CarRacing 2.5%, the bytes within 1%
 ///   (Bjontegaard); with `fast_inter_decision` now also coding a close second candidate, the
 ///   256x192 pan 3.6% smaller for 9% more instructions; `fast_changed_intra`, one intra
-///   mode coded for a changed block with its angle delta found by SATD: HalfCheetah 24%
-///   fewer instructions, the pan 28%, CarRacing 3%, for 0.4-1.2% more bytes (Bjontegaard).
+///   mode coded for a changed block with its angle delta found by SATD: HalfCheetah 23%
+///   fewer instructions, the pans 28%, CarRacing, CartPole and Breakout within 0.1%, for
+///   0.5-1.0% more bytes (Bjontegaard).
 fn speed_settings(options: &EncoderOptions) -> SpeedSettings {
     let mut settings = SpeedSettings::from_preset(options.speed);
     if options.rl_tuning && options.speed == 10 {
