@@ -1547,45 +1547,43 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
     probs_all
   };
 
+  // The luma edges and edge filter of the block, read once: the SATD
+  // ranking below and the fast try's angle search both predict from them.
+  // FIXME: If tx partition is used, this whole sads block should be fixed
+  let tx_size = bsize.tx_size();
+  let mut edge_buf = Aligned::uninit_array();
+  let edge_buf = {
+    let rec = &ts.rec.planes[0].as_const();
+    let po = tile_bo.plane_offset(rec.plane_cfg);
+    // FIXME: If tx partition is used, get_intra_edges() should be called for each tx block
+    get_intra_edges(
+      &mut edge_buf,
+      rec,
+      tile_bo,
+      0,
+      0,
+      bsize,
+      po,
+      tx_size,
+      fi.sequence.bit_depth,
+      None,
+      fi.sequence.enable_intra_edge_filter,
+      IntraParam::None,
+    )
+  };
+
+  let ief_params = if fi.sequence.enable_intra_edge_filter {
+    let above_block_info = ts.above_block_info(tile_bo, 0, 0);
+    let left_block_info = ts.left_block_info(tile_bo, 0, 0);
+    Some(IntraEdgeFilterParameters::new(0, above_block_info, left_block_info))
+  } else {
+    None
+  };
+
   // If tx partition (i.e. fi.tx_mode_select) is enabled, the below intra prediction screening
   // may be improved by emulating prediction for each tx block.
   {
     let satds = {
-      // FIXME: If tx partition is used, this whole sads block should be fixed
-      let tx_size = bsize.tx_size();
-      let mut edge_buf = Aligned::uninit_array();
-      let edge_buf = {
-        let rec = &ts.rec.planes[0].as_const();
-        let po = tile_bo.plane_offset(rec.plane_cfg);
-        // FIXME: If tx partition is used, get_intra_edges() should be called for each tx block
-        get_intra_edges(
-          &mut edge_buf,
-          rec,
-          tile_bo,
-          0,
-          0,
-          bsize,
-          po,
-          tx_size,
-          fi.sequence.bit_depth,
-          None,
-          fi.sequence.enable_intra_edge_filter,
-          IntraParam::None,
-        )
-      };
-
-      let ief_params = if fi.sequence.enable_intra_edge_filter {
-        let above_block_info = ts.above_block_info(tile_bo, 0, 0);
-        let left_block_info = ts.left_block_info(tile_bo, 0, 0);
-        Some(IntraEdgeFilterParameters::new(
-          0,
-          above_block_info,
-          left_block_info,
-        ))
-      } else {
-        None
-      };
-
       let mut satds_all = [0; INTRA_MODES];
       for &luma_mode in modes.iter().skip(unranked) {
         let tile_rect = ts.tile_rect();
@@ -1653,7 +1651,7 @@ fn intra_frame_rdo_mode_decision<T: Pixel>(
     let angle_delta =
       if fast && luma_mode.is_directional() && bsize >= BlockSize::BLOCK_8X8 {
         let y = crate::rt_decision::best_angle_delta(
-          fi, ts, bsize, tile_bo, luma_mode,
+          fi, ts, bsize, tile_bo, luma_mode, &edge_buf, ief_params,
         );
         AngleDelta { y, uv: 0 }
       } else {

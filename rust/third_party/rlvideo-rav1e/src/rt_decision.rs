@@ -29,7 +29,7 @@ use crate::encoder::FrameInvariants;
 use crate::frame::PlaneConfig;
 use crate::mc::MotionVector;
 use crate::me::get_mv_rate;
-use crate::partition::{get_intra_edges, BlockSize, RefType};
+use crate::partition::{get_intra_edges, BlockSize, IntraEdge, RefType};
 use crate::predict::{IntraEdgeFilterParameters, IntraParam, PredictionMode};
 use crate::rdo::PartitionParameters;
 use crate::static_skip::BlockChange;
@@ -414,37 +414,13 @@ pub(crate) fn inside_quarter_top_down<T: Pixel>(
 /// best luma delta made HalfCheetah's files 0.2% bigger (Bjontegaard).
 pub(crate) fn best_angle_delta<T: Pixel>(
   fi: &FrameInvariants<T>, ts: &mut TileStateMut<'_, T>, bsize: BlockSize,
-  tile_bo: TileBlockOffset, mode: PredictionMode,
+  tile_bo: TileBlockOffset, mode: PredictionMode, edges: &IntraEdge<T>,
+  ief_params: Option<IntraEdgeFilterParameters>,
 ) -> i8 {
   debug_assert!(mode.is_directional() && bsize >= BlockSize::BLOCK_8X8);
   let tx_size = bsize.tx_size();
-  let ief_params = if fi.sequence.enable_intra_edge_filter {
-    Some(IntraEdgeFilterParameters::new(
-      0,
-      ts.above_block_info(tile_bo, 0, 0),
-      ts.left_block_info(tile_bo, 0, 0),
-    ))
-  } else {
-    None
-  };
   let tile_rect = ts.tile_rect();
   let rec = &mut ts.rec.planes[0];
-  let po = tile_bo.plane_offset(rec.plane_cfg);
-  let mut edge_buf = Aligned::uninit_array();
-  let edges = get_intra_edges(
-    &mut edge_buf,
-    &rec.as_const(),
-    tile_bo,
-    0,
-    0,
-    bsize,
-    po,
-    tx_size,
-    fi.sequence.bit_depth,
-    None,
-    fi.sequence.enable_intra_edge_filter,
-    IntraParam::None,
-  );
   let org =
     ts.input_tile.planes[0].subregion(Area::BlockStartingAt { bo: tile_bo.0 });
   let mut best = (u32::MAX, 0i8);
@@ -459,7 +435,7 @@ pub(crate) fn best_angle_delta<T: Pixel>(
       &[0i16; 2],
       IntraParam::AngleDelta(delta),
       ief_params,
-      &edges,
+      edges,
       fi.cpu_feature_level,
     );
     let satd = get_satd(
