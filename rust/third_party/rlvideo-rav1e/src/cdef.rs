@@ -394,6 +394,32 @@ pub fn cdef_analyze_superblock<T: Pixel>(
 //   tile boundary), the filtering process ignores input pixels that
 //   don't exist.
 
+/// The 8x8 columns and rows of a superblock inside the tile's blocks, if every
+/// one of them is skipped (rlvideo delta; CDEF leaves skipped 8x8s as they
+/// are). The 8x8s inside are a rectangle from the superblock's top left.
+fn skipped_superblock_extent(
+  blocks: &TileBlocks<'_>, tile_sbo: TileSuperBlockOffset,
+) -> Option<(usize, usize)> {
+  let (mut cols, mut rows) = (0, 0);
+  for by in 0..8usize {
+    for bx in 0..8usize {
+      let block_offset = tile_sbo.block_offset(bx << 1, by << 1);
+      if block_offset.0.x < blocks.cols() && block_offset.0.y < blocks.rows() {
+        let skip = blocks[block_offset].skip
+          & blocks[tile_sbo.block_offset(2 * bx + 1, 2 * by)].skip
+          & blocks[tile_sbo.block_offset(2 * bx, 2 * by + 1)].skip
+          & blocks[tile_sbo.block_offset(2 * bx + 1, 2 * by + 1)].skip;
+        if !skip {
+          return None;
+        }
+        cols = cols.max(bx + 1);
+        rows = rows.max(by + 1);
+      }
+    }
+  }
+  Some((cols, rows))
+}
+
 /// # Panics
 ///
 /// - If called with invalid parameters
@@ -428,6 +454,30 @@ pub fn cdef_filter_superblock<T: Pixel>(
     tile_rect.y + tile_sbo.plane_offset(&input.planes[0].cfg).y;
   let input_xavail = input.planes[0].cfg.width as isize - input_xoffset;
   let input_yavail = input.planes[0].cfg.height as isize - input_yoffset;
+
+  // rlvideo delta: a superblock whose blocks are all skipped is copied
+  // whole, a row at a time: the pixels the loop below copies block by block.
+  if let Some((cols, rows)) = skipped_superblock_extent(blocks, tile_sbo) {
+    for p in 0..planes {
+      let in_plane = &input.planes[p];
+      let PlaneConfig { xdec, ydec, .. } = in_plane.cfg;
+      let width = cols * (8 >> xdec);
+      let height = rows * (8 >> ydec);
+      let in_slice = in_plane.slice(PlaneOffset {
+        x: input_xoffset >> xdec,
+        y: input_yoffset >> ydec,
+      });
+      let mut out = output.planes[p].subregion_mut(Area::BlockRect {
+        bo: tile_sbo.block_offset(0, 0).0,
+        width,
+        height,
+      });
+      for i in 0..height {
+        out[i][..width].copy_from_slice(&in_slice[i][..width]);
+      }
+    }
+    return;
+  }
 
   /* determine what edge padding we have, and what padding we don't.
    * We don't pad here, but rather tell the filter_block call what it
@@ -554,11 +604,11 @@ pub fn cdef_filter_superblock<T: Pixel>(
               );
             }
           } else {
-            // no filtering, but we need to copy input to output
+            // no filtering, but we need to copy input to output (rlvideo
+            // delta: a row at a time, the same pixels; most blocks of a
+            // statically skipped frame take this path)
             for i in 0..ysize {
-              for j in 0..xsize {
-                out_block[i][j] = in_slice[i][j];
-              }
+              out_block[i][..xsize].copy_from_slice(&in_slice[i][..xsize]);
             }
           }
         }

@@ -3473,6 +3473,17 @@ pub struct SBSQueueEntry {
   pub w_post_cdef: WriterBase<WriterRecorder>,
 }
 
+/// Whether the loop filter RDO has a choice to make: loop restoration's
+/// filters, or a CDEF index per superblock when the frame signals more than
+/// one strength. With rav1e's one strength per frame (`cdef_bits` 0) every
+/// coded superblock gets index 0, the index its blocks already hold, so the
+/// RDO (a deblocked copy, a CDEF analysis and filter per superblock) would
+/// decide nothing (rlvideo delta; the output is the same).
+fn loop_filter_rdo_decides<T: Pixel>(fi: &FrameInvariants<T>) -> bool {
+  fi.sequence.enable_restoration
+    || (fi.sequence.enable_cdef && fi.cdef_bits > 0)
+}
+
 #[profiling::function]
 fn check_lf_queue<T: Pixel>(
   fi: &FrameInvariants<T>, ts: &mut TileStateMut<'_, T>,
@@ -3499,7 +3510,9 @@ fn check_lf_queue<T: Pixel>(
       }
       if check_queue {
         // yes, this entry is ready
-        if qe.cdef_coded || fi.sequence.enable_restoration {
+        if (qe.cdef_coded || fi.sequence.enable_restoration)
+          && loop_filter_rdo_decides(fi)
+        {
           // only RDO once for a given LRU.
 
           // One quirk worth noting: LRUs in different planes
@@ -3689,11 +3702,10 @@ fn encode_tile<'a, T: Pixel>(
     }
   }
 
-  // Without CDEF and loop restoration there is nothing to decide on a
-  // deblocked copy of the tile (rlvideo delta: skips a copy, a deblock and
-  // a copy back per tile and frame; the output is the same).
-  let loop_filter_rdo =
-    fi.sequence.enable_cdef || fi.sequence.enable_restoration;
+  // Without a loop filter choice there is nothing to decide on a deblocked
+  // copy of the tile (rlvideo delta: skips a copy, a deblock and a copy back
+  // per tile and frame; the output is the same).
+  let loop_filter_rdo = loop_filter_rdo_decides(fi);
   if fi.sequence.enable_delayed_loopfilter_rdo && !loop_filter_rdo {
     check_lf_queue(
       fi,
