@@ -394,9 +394,21 @@ pub fn cdef_analyze_superblock<T: Pixel>(
 //   tile boundary), the filtering process ignores input pixels that
 //   don't exist.
 
+/// Whether the four 4x4 blocks of the superblock's 8x8 (`bx`, `by`) are all
+/// skipped: CDEF leaves such an 8x8 as it is.
+fn skipped_8x8(
+  blocks: &TileBlocks<'_>, tile_sbo: TileSuperBlockOffset, bx: usize,
+  by: usize,
+) -> bool {
+  blocks[tile_sbo.block_offset(2 * bx, 2 * by)].skip
+    & blocks[tile_sbo.block_offset(2 * bx + 1, 2 * by)].skip
+    & blocks[tile_sbo.block_offset(2 * bx, 2 * by + 1)].skip
+    & blocks[tile_sbo.block_offset(2 * bx + 1, 2 * by + 1)].skip
+}
+
 /// The 8x8 columns and rows of a superblock inside the tile's blocks, if every
-/// one of them is skipped (rlvideo delta; CDEF leaves skipped 8x8s as they
-/// are). The 8x8s inside are a rectangle from the superblock's top left.
+/// one of them is skipped (rlvideo delta). The 8x8s inside are a rectangle
+/// from the superblock's top left.
 fn skipped_superblock_extent(
   blocks: &TileBlocks<'_>, tile_sbo: TileSuperBlockOffset,
 ) -> Option<(usize, usize)> {
@@ -405,11 +417,7 @@ fn skipped_superblock_extent(
     for bx in 0..8usize {
       let block_offset = tile_sbo.block_offset(bx << 1, by << 1);
       if block_offset.0.x < blocks.cols() && block_offset.0.y < blocks.rows() {
-        let skip = blocks[block_offset].skip
-          & blocks[tile_sbo.block_offset(2 * bx + 1, 2 * by)].skip
-          & blocks[tile_sbo.block_offset(2 * bx, 2 * by + 1)].skip
-          & blocks[tile_sbo.block_offset(2 * bx + 1, 2 * by + 1)].skip;
-        if !skip {
+        if !skipped_8x8(blocks, tile_sbo, bx, by) {
           return None;
         }
         cols = cols.max(bx + 1);
@@ -509,10 +517,7 @@ pub fn cdef_filter_superblock<T: Pixel>(
       };
       let block_offset = tile_sbo.block_offset(bx << 1, by << 1);
       if block_offset.0.x < blocks.cols() && block_offset.0.y < blocks.rows() {
-        let skip = blocks[block_offset].skip
-          & blocks[tile_sbo.block_offset(2 * bx + 1, 2 * by)].skip
-          & blocks[tile_sbo.block_offset(2 * bx, 2 * by + 1)].skip
-          & blocks[tile_sbo.block_offset(2 * bx + 1, 2 * by + 1)].skip;
+        let skip = skipped_8x8(blocks, tile_sbo, bx, by);
         let dir = cdef_dirs.dir[bx][by];
         let var = cdef_dirs.var[bx][by];
         for p in 0..planes {
