@@ -84,3 +84,9 @@ def quality(video: Path, clip: RawClip, scale: int = 1) -> Quality:
             expected = source[len(scores)].repeat(scale, 0).repeat(scale, 1)
             scores.append(psnr(expected, yuv_to_rgb(decoded)))
     return Quality(len(scores), float(np.mean(scores)), float(np.min(scores)))
+
+
+def count_key_frames(video: Path) -> int:
+    """How many of `video`'s frames decode as key frames (PyAV)."""
+    with av.open(str(video)) as container:
+        return sum(frame.key_frame for frame in container.decode(video=0))

@@ -18,8 +18,14 @@ most SVT-AV1's; issue 22 for the moving cameras and the pan); on the all-changin
 block can be skipped, static_skip on at most 3% slower than off (measured in alternation,
 `test_static_skip_overhead`).
 
-Quick mode (benchmarks/mode.py): 10-frame clips, one round, and a missing encode_raw fails
-instead of skipping.
+Key frames (`test_key_frame_cpu`, issue 22): the first 30 frames of CartPole, CarRacing and
+HalfCheetah with every frame a key frame (rlvideo `keyframe_interval=1`, ffmpeg `-g 1`), CPU per
+frame on one thread: what the first frame of every video costs, with the process's start spread
+over 30 frames (a one-frame encode would time ffmpeg's start, ~30 ms, more than x264's frame).
+Target: rlvideo's at most libx264 medium's.
+
+Quick mode (benchmarks/mode.py): 10-frame clips (3 for key frames), one round, and a missing
+encode_raw fails instead of skipping.
 
     cargo build --release -p rlvideo --example encode_raw
     .venv/bin/python -m pytest benchmarks/test_encoder_cpu.py --benchmark-only
@@ -39,6 +45,7 @@ from benchmarks.clips import (
     RawClip,
     all_changing,
     breakout_renders,
+    count_key_frames,
     pong_renders,
     quality,
     write_raw,
@@ -78,11 +85,12 @@ def rlvideo_command(
     static_skip: bool = True,
     chroma: str = "420",
     scale: int = 1,
+    keyframe_interval: int = 240,
 ) -> list[str]:
     return [
         str(exe), str(clip.path), str(clip.width), str(clip.height), str(out),
         "threads=1", "tiles=1", f"fps={FPS}", f"static_skip={str(static_skip).lower()}",
-        f"chroma={chroma}", f"scale={scale}",
+        f"chroma={chroma}", f"scale={scale}", f"keyframe_interval={keyframe_interval}",
     ]  # fmt: skip
 
 
@@ -171,11 +179,10 @@ def encode_raw(tmp_path_factory) -> Path:
     return copy
 
 
-def per_frame(seconds: float) -> float:
-    return round(1000 * seconds / FRAMES, 3)
+def usage_info(usage: Usage, frames: int = FRAMES) -> dict[str, float]:
+    def per_frame(seconds: float) -> float:
+        return round(1000 * seconds / frames, 3)
 
-
-def usage_info(usage: Usage) -> dict[str, float]:
     return {
         "cpu_ms_per_frame": per_frame(usage.cpu),
         "user_ms_per_frame": per_frame(usage.user),
@@ -282,4 +289,68 @@ def test_small_renders(benchmark, tmp_path, raw_clip, encode_raw, clip, encoder)
         frames=FRAMES,
         **usage_info(best),
         **output_info(source, out, scale),
+    )
+
+
+KEY_FRAMES = pick(30, 3)
+#: Encoders of the key-frame test: name -> command for a clip and an output path (every frame
+#: a key frame), and extra environment.
+KEY_FRAME_ENCODERS: dict[str, tuple[Callable[[Path, RawClip, Path], list[str]], dict[str, str]]] = {
+    RLVIDEO: (lambda exe, clip, out: rlvideo_command(exe, clip, out, keyframe_interval=1), {}),
+    X264: (
+        lambda _, clip, out: ffmpeg_command(
+            str(clip.path), clip.width, clip.height, FPS, out, [*X264_MEDIUM_ONE_THREAD, "-g", "1"]
+        ),
+        {},
+    ),
+    SVTAV1: (
+        lambda _, clip, out: ffmpeg_command(
+            str(clip.path),
+            clip.width,
+            clip.height,
+            FPS,
+            out,
+            [*SVTAV1_PRESET12_ONE_THREAD, "-g", "1"],
+        ),
+        SVTAV1_QUIET,
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def key_frame_clip(tmp_path_factory, raw_clip) -> Callable[[str], RawClip]:
+    """The first KEY_FRAMES frames of a clip of `raw_clip`, as a raw file of their own."""
+    folder = tmp_path_factory.mktemp("key_frames")
+    clips: dict[str, RawClip] = {}
+
+    def get(name: str) -> RawClip:
+        if name not in clips:
+            frames = list(raw_clip(name).array()[:KEY_FRAMES])
+            clips[name] = write_raw(name.split()[0].lower(), frames, folder)
+        return clips[name]
+
+    return get
+
+
+@pytest.mark.parametrize("clip", [CARTPOLE, CARRACING, HALFCHEETAH])
+@pytest.mark.parametrize("encoder", KEY_FRAME_ENCODERS)
+def test_key_frame_cpu(benchmark, tmp_path, key_frame_clip, encode_raw, clip, encoder):
+    """Every frame a key frame: CPU per frame, bytes and PSNR, one encoder thread."""
+    benchmark.group = f"key frames, {KEY_FRAMES} frames {clip}, 1 thread"
+    source = key_frame_clip(clip)
+    out = tmp_path / "out.mp4"
+    command, env = KEY_FRAME_ENCODERS[encoder]
+    cmd = command(encode_raw, source, out)
+    usages: list[Usage] = []
+    benchmark.pedantic(lambda: usages.append(run_measured(cmd, env)), rounds=ROUNDS, iterations=1)
+    best = min(usages, key=lambda usage: usage.cpu)
+    one_thread(encoder, best)
+    key_frames = count_key_frames(out)
+    assert key_frames == KEY_FRAMES, f"{encoder}: {key_frames} key frames of {KEY_FRAMES}"
+    benchmark.extra_info.update(
+        clip=clip,
+        encoder=encoder,
+        frames=KEY_FRAMES,
+        **usage_info(best, KEY_FRAMES),
+        **output_info(source, out),
     )

@@ -5,6 +5,10 @@ quantizer, tiles and threads; and ffmpeg libx264 -preset medium (what Gymnasium'
 path uses) as a reference line. Also ffmpeg's librav1e at speed 8, rav1e's preset whose
 output matches rlvideo's default in size and PSNR.
 
+`test_throughput_moving` (issue 22): the same for rlvideo's defaults and libx264 medium on the
+moving cameras of the CPU suite, 300 frames each (CarRacing-v3 600x400, HalfCheetah-v5 480x480:
+`tests/corpus.py`). Target: rlvideo's frames per second at least libx264 medium's.
+
 Quick mode (benchmarks/mode.py): 10 frames, one round.
 
     .venv/bin/python -m pytest benchmarks/test_encoder_throughput.py --benchmark-only
@@ -17,6 +21,7 @@ import pytest
 from benchmarks.mode import pick, seconds
 from benchmarks.peers import X264_MEDIUM, ffmpeg_encode, librav1e_args
 from rlvideo import VideoWriter
+from tests.corpus import car_racing, half_cheetah
 from tests.helpers import stream_info
 
 SETTINGS = {"speed": 10, "quantizer": 120, "threads": 2, "tiles": 2}
@@ -54,3 +59,24 @@ def test_throughput_cartpole_600x400(benchmark, tmp_path, cartpole_600x400, peer
     benchmark.extra_info["frames_per_second"] = round(frames / seconds(benchmark, "mean"), 1)
     benchmark.extra_info["file_bytes"] = path.stat().st_size
     assert stream_info(path)["frames"] == frames
+
+
+MOVING_FRAMES = pick(300, 10)
+#: The moving cameras of the CPU suite (the same frames: tests.corpus caches them).
+MOVING_CLIPS = {
+    "CarRacing 600x400": lambda: car_racing(MOVING_FRAMES),
+    "HalfCheetah 480x480": lambda: half_cheetah(MOVING_FRAMES),
+}
+MOVING_PEERS = ("rlvideo", "ffmpeg-libx264-medium")
+
+
+@pytest.mark.parametrize("clip", list(MOVING_CLIPS))
+@pytest.mark.parametrize("peer", MOVING_PEERS)
+def test_throughput_moving(benchmark, tmp_path, clip, peer):
+    frames = MOVING_CLIPS[clip]()
+    benchmark.group = f"encoder throughput, {len(frames)} {clip} frames"
+    path = tmp_path / f"{peer}.mp4"
+    benchmark.pedantic(PEERS[peer], args=(frames, path), rounds=ROUNDS, iterations=1)
+    benchmark.extra_info["frames_per_second"] = round(len(frames) / seconds(benchmark, "mean"), 1)
+    benchmark.extra_info["file_bytes"] = path.stat().st_size
+    assert stream_info(path)["frames"] == len(frames)

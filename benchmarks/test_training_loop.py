@@ -5,7 +5,12 @@ alone (rendering the same frames), Gymnasium's RecordVideo and ours. Targets: bl
 2nd step) and the loop not recorded at all, whose wall time the report subtracts to give each
 recorder's overhead on the run.
 
-Quick mode (benchmarks/mode.py): 30 episodes.
+`test_training_loop_car_racing` (issue 22): CarRacing-v3 (600x400, the camera following a car
+steered at random), every 2nd of 4 episodes of 500 steps recorded, Gymnasium's RecordVideo
+beside ours and the loop that only renders the same frames. Target: the wall time a recorder
+adds above rendering alone at most 0.1x Gymnasium's.
+
+Quick mode (benchmarks/mode.py): 30 CartPole episodes; 2 CarRacing episodes of 20 steps.
 
 rlvideo's wrapper runs with its progress reports on and pytest's capture off for the loop, so
 whoever runs this sees what a user sees while close() waits for the last videos.
@@ -18,7 +23,15 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.mode import pick
-from benchmarks.training_loop import RECORDERS, SCHEDULES, LoopResult, run_loop
+from benchmarks.recorders import GYMNASIUM, RLVIDEO
+from benchmarks.training_loop import (
+    ENV_ALONE,
+    NOT_RECORDED,
+    RECORDERS,
+    SCHEDULES,
+    LoopResult,
+    run_loop,
+)
 
 EPISODES = pick(300, 30)
 #: The episodes each schedule records among the first EPISODES: every 10th, and the cubes
@@ -54,3 +67,47 @@ def test_training_loop(benchmark, tmp_path, capsys, schedule, recorder):
     )
     if recorder not in ("env alone", "not recorded"):
         assert result.videos == VIDEOS[schedule]
+
+
+CAR_EPISODES = pick(4, 2)
+CAR_STEPS = pick(500, 20)
+
+
+def every_2nd(episode: int) -> bool:
+    return episode % 2 == 0
+
+
+@pytest.mark.parametrize("recorder", [NOT_RECORDED, ENV_ALONE, GYMNASIUM, RLVIDEO])
+def test_training_loop_car_racing(benchmark, tmp_path, capsys, recorder):
+    benchmark.group = (
+        f"CarRacing-v3 training loop, {CAR_EPISODES} episodes of {CAR_STEPS} steps, every 2nd"
+    )
+    results: list[LoopResult] = []
+
+    def run() -> None:
+        with capsys.disabled():
+            results.append(
+                run_loop(
+                    recorder,
+                    tmp_path,
+                    CAR_EPISODES,
+                    every_2nd,
+                    show_progress=True,
+                    env_id="CarRacing-v3",
+                    max_episode_steps=CAR_STEPS,
+                )
+            )
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    result = results[-1]
+    benchmark.extra_info.update(
+        wall_seconds=round(result.wall, 3),
+        blocked_seconds=round(result.blocked, 3),
+        env_seconds=round(result.env_own, 3),
+        steps=result.steps,
+        videos=result.videos,
+        video_bytes=result.video_bytes,
+    )
+    assert result.steps == CAR_EPISODES * CAR_STEPS, "an episode ended before its time limit"
+    if recorder in (GYMNASIUM, RLVIDEO):
+        assert result.videos == CAR_EPISODES // 2

@@ -1,6 +1,6 @@
-"""A CartPole-v1 training loop stand-in (random policy, fixed seeds) with a clock on every
-call into the env stack, so the time a recorder costs the loop can be told apart from the
-env's own work.
+"""A training loop stand-in (CartPole-v1 or CarRacing-v3, random policy, fixed seeds) with a
+clock on every call into the env stack, so the time a recorder costs the loop can be told
+apart from the env's own work.
 
 Two timing wrappers sandwich the recorder: ``EnvClock`` sits directly on the env and adds up
 its ``step``/``reset``/``render`` time; the loop times each call into the top of the stack.
@@ -76,20 +76,26 @@ def run_loop(
     episode_trigger: Callable[[int], bool] | None,
     seed: int = 0,
     show_progress: bool = False,
+    env_id: str = "CartPole-v1",
+    max_episode_steps: int | None = None,
 ) -> LoopResult:
-    """Runs `episodes` episodes of CartPole-v1 with `recorder` (one of RECORDERS).
+    """Runs `episodes` episodes of `env_id` (CartPole-v1 or CarRacing-v3) with `recorder`
+    (one of RECORDERS).
 
     "env alone" renders the frames the recorders would capture (at reset and after every
     step of a triggered episode) and writes nothing; "not recorded" renders nothing.
     """
-    clock = EnvClock(gym.make("CartPole-v1", render_mode="rgb_array"))
+    options: dict[str, Any] = {"render_mode": "rgb_array"}
+    if max_episode_steps is not None:
+        options["max_episode_steps"] = max_episode_steps
+    clock = EnvClock(gym.make(env_id, **options))
     env: gym.Env = clock
     if recorder not in (ENV_ALONE, NOT_RECORDED):
         env = recorders.wrap(recorder, clock, folder, episode_trigger, show_progress)
     trigger = episode_trigger or _capped_cubic
     render_alone = recorder == ENV_ALONE
 
-    actions = np.random.default_rng(seed)
+    policy = _random_policy(env_id, seed)
     inside = 0.0
     steps = 0
     started = time.perf_counter()
@@ -102,7 +108,7 @@ def run_loop(
         inside += time.perf_counter() - t
         done = False
         while not done:
-            action = int(actions.integers(2))
+            action = policy()
             t = time.perf_counter()
             _, _, terminated, truncated, _ = env.step(action)
             if render:
@@ -123,6 +129,18 @@ def run_loop(
         videos=len(videos),
         video_bytes=sum(v.stat().st_size for v in videos),
     )
+
+
+def _random_policy(env_id: str, seed: int) -> Callable[[], Any]:
+    """Seeded random actions: CartPole's push left or right; CarRacing's steering at random
+    with steady gas and no brake, so that the car drives and its camera moves (uniform gas and
+    brake would leave it nearly standing, its frames nearly still)."""
+    rng = np.random.default_rng(seed)
+    if env_id == "CartPole-v1":
+        return lambda: int(rng.integers(2))
+    if env_id == "CarRacing-v3":
+        return lambda: np.array([rng.uniform(-1, 1), 0.5, 0], np.float32)
+    raise ValueError(f"env_id must be 'CartPole-v1' or 'CarRacing-v3', got {env_id!r}")
 
 
 def _capped_cubic(episode: int) -> bool:
