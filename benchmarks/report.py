@@ -329,6 +329,25 @@ def compression(r: Results) -> Iterator[str]:
     )
 
 
+def rate_against_x264(r: Results) -> Iterator[str]:
+    """Issue 22: Bjontegaard delta rate of rlvideo's quantizer sweep against libx264 medium's
+    CRF sweep (bytes for the same PSNR), with static_skip on (the default) and off."""
+    for row in r.rows:
+        if not row["name"].startswith("test_bd_rate_against_x264["):
+            continue
+        e = row["extra_info"]
+        for key, label, target in (
+            ("skip", "rlvideo", "<= 0%"),
+            ("no_skip", "rlvideo static_skip=False", "(info)"),
+        ):
+            delta = e[f"bd_rate_{key}_percent"]
+            verdict = "-" if target == "(info)" else ("yes" if delta <= 0 else "**no**")
+            yield (
+                f"| Bytes at equal PSNR, {e['clip']} ({e['frames']} frames): {label} vs "
+                f"libx264 medium (Bjontegaard) | {delta:+.1f}% | | | {target} | {verdict} |"
+            )
+
+
 def wrapper_overhead(r: Results) -> Iterator[str]:
     test = "test_step_overhead_when_not_recording"
     bare = r.find(test, wrapper="bare gymnasium.Wrapper")
@@ -378,6 +397,15 @@ def encoder_cpu(r: Results) -> Iterator[str]:
                 "<= 1.0x",
             )
     overhead = r.find("test_static_skip_overhead")
+    x264 = r.find(CPU_TEST, clip="all-changing 320x240", encoder="ffmpeg libx264 medium")
+    if overhead and x264:
+        yield _ratio_row(
+            "Encoder CPU per frame, all-changing 320x240: rlvideo vs libx264 medium (1 thread)",
+            overhead["extra_info"]["on_cpu_ms_per_frame"],
+            x264["extra_info"]["cpu_ms_per_frame"],
+            "ms",
+            "<= 1.0x",
+        )
     if overhead:
         e = overhead["extra_info"]
         yield _ratio_row(
@@ -453,6 +481,7 @@ def tables(r: Results) -> Iterator[str]:
         ppo_training,
         memory,
         compression,
+        rate_against_x264,
         wrapper_overhead,
     ):
         yield from section(r)
