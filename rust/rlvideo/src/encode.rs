@@ -241,7 +241,9 @@ fn tile_count(options: &EncoderOptions) -> usize {
 ///   256x192 pan 3.6% smaller for 9% more instructions; `fast_changed_intra`, one intra
 ///   mode coded for a changed block with its angle delta found by SATD: HalfCheetah 23%
 ///   fewer instructions, the pans 28%, CarRacing, CartPole and Breakout within 0.1%, for
-///   0.5-1.0% more bytes (Bjontegaard).
+///   0.5-1.0% more bytes (Bjontegaard); `cheap_whole_ends_split`, no split trial for a
+///   changed block whose whole-block decision already costs little: HalfCheetah 5.9% fewer
+///   instructions, CarRacing 4.1%, the pan 6.2%, for -0.8% to +0.7% bytes.
 fn speed_settings(options: &EncoderOptions) -> SpeedSettings {
     let mut settings = SpeedSettings::from_preset(options.speed);
     if options.rl_tuning && options.speed == 10 {
@@ -256,6 +258,7 @@ fn speed_settings(options: &EncoderOptions) -> SpeedSettings {
         settings.fast_changed_intra = options.static_skip;
         settings.fast_edge_partition = options.static_skip;
         settings.fast_coeff_rate = options.static_skip;
+        settings.cheap_whole_ends_split = options.static_skip;
     }
     settings.static_skip = options.static_skip;
     // The first encode of a change must be faithful where the skip will repeat it; with

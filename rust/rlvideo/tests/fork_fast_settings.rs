@@ -5,7 +5,9 @@
 //!   instead of coded (its prices against the coder's are tested inside the fork,
 //!   `context/coeff_rate.rs`);
 //! - `fast_changed_intra`: one intra mode, its luma angle delta found by SATD, coded for a
-//!   changed block instead of rav1e's intra search.
+//!   changed block instead of rav1e's intra search;
+//! - `cheap_whole_ends_split`: no split trial for a changed block whose whole-block decision
+//!   already costs little.
 
 use rav1e::config::SpeedSettings;
 use rav1e::prelude::*;
@@ -96,6 +98,7 @@ fn encode(
     speed_settings.fast_edge_partition = true;
     speed_settings.fast_changed_intra = true;
     speed_settings.fast_coeff_rate = true;
+    speed_settings.cheap_whole_ends_split = true;
     change(&mut speed_settings);
     let config = EncoderConfig {
         width,
@@ -189,5 +192,15 @@ fn one_intra_mode_for_changed_blocks_encodes_as_faithfully() {
     });
     encodes_as_faithfully("fast_changed_intra", fresh_stripe_planes, |s| {
         &mut s.fast_changed_intra
+    });
+}
+
+#[test]
+fn no_split_trial_for_cheap_whole_blocks_encodes_as_faithfully() {
+    encodes_as_faithfully("cheap_whole_ends_split", pan_planes, |s| {
+        &mut s.cheap_whole_ends_split
+    });
+    encodes_as_faithfully("cheap_whole_ends_split", fresh_stripe_planes, |s| {
+        &mut s.cheap_whole_ends_split
     });
 }

@@ -3040,6 +3040,16 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
     debug_assert!(bsize.is_sqr());
 
     // Blocks of sizes within the supported range are subjected to a partitioning decision
+    let partitions: &[PartitionType] = if crate::rt_decision::whole_is_cheap(
+      fi,
+      change,
+      bsize,
+      block_output.as_ref(),
+    ) {
+      &[PartitionType::PARTITION_NONE]
+    } else {
+      &[PartitionType::PARTITION_SPLIT, PartitionType::PARTITION_NONE]
+    };
     rdo_output = rdo_partition_decision(
       fi,
       ts,
@@ -3049,7 +3059,7 @@ fn encode_partition_topdown<T: Pixel, W: Writer>(
       bsize,
       tile_bo,
       &rdo_output,
-      &[PartitionType::PARTITION_SPLIT, PartitionType::PARTITION_NONE],
+      partitions,
       rdo_type,
       inter_cfg,
       change,
