@@ -220,17 +220,23 @@ def one_thread(encoder: str, usage: Usage) -> None:
     assert usage.cpu <= limit * usage.wall, f"{encoder}: more than one thread busy: {usage}"
 
 
+def least_cpu(benchmark, cmd: list[str], env: dict[str, str], encoder: str) -> Usage:
+    """Runs `cmd` ROUNDS times under `benchmark`; the round of least CPU, checked to have kept
+    to one thread."""
+    usages: list[Usage] = []
+    benchmark.pedantic(lambda: usages.append(run_measured(cmd, env)), rounds=ROUNDS, iterations=1)
+    best = min(usages, key=lambda usage: usage.cpu)
+    one_thread(encoder, best)
+    return best
+
+
 @pytest.mark.parametrize(("clip", "encoder"), CASES)
 def test_encoder_cpu(benchmark, tmp_path, raw_clip, encode_raw, clip, encoder):
     benchmark.group = f"encoder CPU, {FRAMES} frames {clip}, 1 thread"
     source = raw_clip(clip)
     out = tmp_path / "out.mp4"
     command, env = ENCODERS[encoder]
-    cmd = command(encode_raw, source, out)
-    usages: list[Usage] = []
-    benchmark.pedantic(lambda: usages.append(run_measured(cmd, env)), rounds=ROUNDS, iterations=1)
-    best = min(usages, key=lambda usage: usage.cpu)
-    one_thread(encoder, best)
+    best = least_cpu(benchmark, command(encode_raw, source, out), env, encoder)
     benchmark.extra_info.update(
         clip=clip, encoder=encoder, frames=FRAMES, **usage_info(best), **output_info(source, out)
     )
@@ -278,11 +284,7 @@ def test_small_renders(benchmark, tmp_path, raw_clip, encode_raw, clip, encoder)
     source = raw_clip(clip)
     out = tmp_path / "out.mp4"
     options, scale = SMALL_RENDER_ENCODERS[encoder]
-    cmd = rlvideo_command(encode_raw, source, out, **options)
-    usages: list[Usage] = []
-    benchmark.pedantic(lambda: usages.append(run_measured(cmd, {})), rounds=ROUNDS, iterations=1)
-    best = min(usages, key=lambda usage: usage.cpu)
-    one_thread(encoder, best)
+    best = least_cpu(benchmark, rlvideo_command(encode_raw, source, out, **options), {}, encoder)
     benchmark.extra_info.update(
         clip=clip,
         encoder=encoder,
@@ -340,11 +342,7 @@ def test_key_frame_cpu(benchmark, tmp_path, key_frame_clip, encode_raw, clip, en
     source = key_frame_clip(clip)
     out = tmp_path / "out.mp4"
     command, env = KEY_FRAME_ENCODERS[encoder]
-    cmd = command(encode_raw, source, out)
-    usages: list[Usage] = []
-    benchmark.pedantic(lambda: usages.append(run_measured(cmd, env)), rounds=ROUNDS, iterations=1)
-    best = min(usages, key=lambda usage: usage.cpu)
-    one_thread(encoder, best)
+    best = least_cpu(benchmark, command(encode_raw, source, out), env, encoder)
     key_frames = count_key_frames(out)
     assert key_frames == KEY_FRAMES, f"{encoder}: {key_frames} key frames of {KEY_FRAMES}"
     benchmark.extra_info.update(

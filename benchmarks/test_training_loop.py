@@ -57,14 +57,7 @@ def test_training_loop(benchmark, tmp_path, capsys, schedule, recorder):
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     result = results[-1]
-    benchmark.extra_info.update(
-        wall_seconds=round(result.wall, 3),
-        blocked_seconds=round(result.blocked, 3),
-        env_seconds=round(result.env_own, 3),
-        steps=result.steps,
-        videos=result.videos,
-        video_bytes=result.video_bytes,
-    )
+    benchmark.extra_info.update(result.info())
     if recorder not in ("env alone", "not recorded"):
         assert result.videos == VIDEOS[schedule]
 
@@ -100,14 +93,7 @@ def test_training_loop_car_racing(benchmark, tmp_path, capsys, recorder):
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     result = results[-1]
-    benchmark.extra_info.update(
-        wall_seconds=round(result.wall, 3),
-        blocked_seconds=round(result.blocked, 3),
-        env_seconds=round(result.env_own, 3),
-        steps=result.steps,
-        videos=result.videos,
-        video_bytes=result.video_bytes,
-    )
+    benchmark.extra_info.update(result.info())
     assert result.steps == CAR_EPISODES * CAR_STEPS, "an episode ended before its time limit"
     if recorder in (GYMNASIUM, RLVIDEO):
         assert result.videos == CAR_EPISODES // 2

@@ -68,6 +68,17 @@ class LoopResult:
     videos: int
     video_bytes: int
 
+    def info(self) -> dict[str, float]:
+        """The benchmark's extra_info: seconds rounded to milliseconds."""
+        return {
+            "wall_seconds": round(self.wall, 3),
+            "blocked_seconds": round(self.blocked, 3),
+            "env_seconds": round(self.env_own, 3),
+            "steps": self.steps,
+            "videos": self.videos,
+            "video_bytes": self.video_bytes,
+        }
+
 
 def run_loop(
     recorder: str,
