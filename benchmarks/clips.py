@@ -69,6 +69,7 @@ class Quality:
     frames: int  # decoded frames
     mean_psnr: float  # mean of the frames' PSNRs against the clip, dB
     min_psnr: float  # the worst frame's, dB
+    key_frames: int  # decoded frames that are key frames
 
 
 def quality(video: Path, clip: RawClip, scale: int = 1) -> Quality:
@@ -78,15 +79,11 @@ def quality(video: Path, clip: RawClip, scale: int = 1) -> Quality:
     also its PSNR against the enlarged clip when shown enlarged: the two compare directly."""
     source = clip.array()
     scores = []
+    key_frames = 0
     with av.open(str(video)) as container:
         for decoded in container.decode(video=0):
+            key_frames += decoded.key_frame
             assert len(scores) < clip.frames, f"{video} has more frames than {clip.name}"
             expected = source[len(scores)].repeat(scale, 0).repeat(scale, 1)
             scores.append(psnr(expected, yuv_to_rgb(decoded)))
-    return Quality(len(scores), float(np.mean(scores)), float(np.min(scores)))
-
-
-def count_key_frames(video: Path) -> int:
-    """How many of `video`'s frames decode as key frames (PyAV)."""
-    with av.open(str(video)) as container:
-        return sum(frame.key_frame for frame in container.decode(video=0))
+    return Quality(len(scores), float(np.mean(scores)), float(np.min(scores)), key_frames)

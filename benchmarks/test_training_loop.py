@@ -58,7 +58,7 @@ def test_training_loop(benchmark, tmp_path, capsys, schedule, recorder):
     benchmark.pedantic(run, rounds=1, iterations=1)
     result = results[-1]
     benchmark.extra_info.update(result.info())
-    if recorder not in ("env alone", "not recorded"):
+    if recorder not in (ENV_ALONE, NOT_RECORDED):
         assert result.videos == VIDEOS[schedule]
 
 
